@@ -1,0 +1,39 @@
+# Two entry points: `make demo` (run it) and `make test` (check it). Both build .venv first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export PAPERFEED_DATABASE_URL ?= sqlite:///./paperfeed.db
+
+.PHONY: demo test lint typecheck unit venv clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The stamp is rebuilt whenever pyproject.toml changes, so a second run installs nothing.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(BIN)/paperfeed init
+	$(BIN)/paperfeed ingest jsonl data/sample_papers.jsonl
+	$(BIN)/paperfeed serve --host $(HOST) --port $(PORT)
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) paperfeed.db paperfeed.db-wal paperfeed.db-shm .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""Allows `python -m paperfeed`."""
+
+from paperfeed.cli import main
+
+main()

@@ -1,0 +1,65 @@
+"""Helpers every parser shares: required text, dates, ids. Pure; raise ValueError with a reason."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+_SPACE = re.compile(r"\s+")
+_ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(?:v(\d+))?$")
+_ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?$")
+
+
+def clean_text(value: Any) -> str:
+    """Whitespace runs collapsed to one space; non-strings become empty."""
+    return _SPACE.sub(" ", value).strip() if isinstance(value, str) else ""
+
+
+def required_text(record: dict[str, Any], key: str) -> str:
+    text = clean_text(record.get(key))
+    if not text:
+        raise ValueError(f"missing or empty {key!r}")
+    return text
+
+
+def optional_text(value: Any) -> str | None:
+    return clean_text(value) or None
+
+
+def parse_datetime(value: Any, field: str = "date") -> datetime | None:
+    """ISO date or datetime (any offset) -> aware UTC datetime; None/empty -> None."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{field}: {value!r} is not an ISO 8601 date")
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{field}: {value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def split_arxiv_id(raw: str) -> tuple[str, int | None]:
+    """'2401.01234v3' -> ('2401.01234', 3); old style 'hep-th/9901001v1' too; else (raw, None)."""
+    text = raw.strip().removeprefix("arXiv:").removeprefix("arxiv:")
+    text = re.sub(r"^https?://arxiv\.org/(?:abs|pdf)/", "", text).removesuffix(".pdf")
+    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
+        match = pattern.match(text)
+        if match:
+            return match.group(1), int(match.group(2)) if match.group(2) else None
+    return text, None
+
+
+def is_arxiv_id(paper_id: str) -> bool:
+    return bool(_ARXIV_NEW.match(paper_id) or _ARXIV_OLD.match(paper_id))
+
+
+def arxiv_links(paper_id: str) -> tuple[str | None, str | None]:
+    """Abstract page and PDF links for an arXiv id; none for other ids."""
+    if not is_arxiv_id(paper_id):
+        return None, None
+    return f"https://arxiv.org/abs/{paper_id}", f"https://arxiv.org/pdf/{paper_id}"

@@ -1,0 +1,100 @@
+"""The shapes that flow between layers: frozen dataclasses with no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """One author of a paper, as the source gave it."""
+
+    name: str
+    affiliation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One arXiv version of a paper (v1, v2, ...) and when it was submitted."""
+
+    version: int
+    created: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """A paper as ingested: the key is the arXiv id without version, or a prefixed id."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: tuple[Author, ...] = ()
+    categories: tuple[str, ...] = ()
+    primary_category: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    announced: date | None = None
+    version: int = 1
+    versions: tuple[Version, ...] = ()
+    doi: str | None = None
+    journal_ref: str | None = None
+    comments: str | None = None
+    license: str | None = None
+    url: str | None = None
+    pdf_url: str | None = None
+    code_urls: tuple[str, ...] = ()
+    source: str = "jsonl"
+    upstream_upvotes: int | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+    ai_keywords: tuple[str, ...] = ()
+
+    @property
+    def day(self) -> date | None:
+        """The date this paper belongs to in daily listings: announced, else published."""
+        if self.announced is not None:
+            return self.announced
+        return self.published.date() if self.published is not None else None
+
+    @property
+    def author_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.authors)
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """What one batch (or a whole import) did to the papers table."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertResult) -> UpsertResult:
+        return UpsertResult(
+            self.new + other.new,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that could not be imported, with where it came from and why."""
+
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """The summary an ingest prints: counts plus every rejected record's position."""
+
+    source: str
+    result: UpsertResult = field(default_factory=UpsertResult)
+    rejected: tuple[Rejected, ...] = ()
+
+    @property
+    def total_seen(self) -> int:
+        r = self.result
+        return r.new + r.updated + r.unchanged + len(self.rejected)

@@ -1,0 +1,32 @@
+"""Storage: open_store(url) picks the backend from the database URL."""
+
+from __future__ import annotations
+
+from paperfeed.errors import ConfigError
+from paperfeed.store.base import Store
+
+__all__ = ["Store", "open_store"]
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open (and by default migrate) the store a database URL names."""
+    store: Store
+    if url.startswith("sqlite:///"):
+        from paperfeed.store.sqlite import SqliteStore
+
+        store = SqliteStore(url)
+    elif url.startswith(("postgresql://", "postgres://")):
+        try:
+            from paperfeed.store.postgres import (  # type: ignore[import-not-found,unused-ignore]
+                PostgresStore,
+            )
+        except ImportError as exc:
+            raise ConfigError(f"database_url: PostgreSQL support is not available ({exc}); "
+                              "install paperfeed with its PostgreSQL dependencies") from None
+        store = PostgresStore(url)
+    else:
+        raise ConfigError(f"database_url: {url!r} is not supported; use sqlite:///PATH or "
+                          "postgresql://USER@HOST/DB")
+    if migrate:
+        store.migrate()
+    return store

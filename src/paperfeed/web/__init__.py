@@ -1,0 +1,1 @@
+"""Presentation: HTML pages, JSON API and feeds over the library."""

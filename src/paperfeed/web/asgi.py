@@ -1,0 +1,15 @@
+"""The ASGI entry point for uvicorn: each worker process loads settings and opens its store."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from paperfeed.config import load_settings
+from paperfeed.store import open_store
+from paperfeed.web.app import create_app
+
+
+def app() -> FastAPI:
+    """uvicorn factory (`paperfeed.web.asgi:app`, factory=True)."""
+    settings = load_settings()
+    return create_app(settings, open_store(settings.database_url))
