@@ -98,3 +98,13 @@ class IngestReport:
     def total_seen(self) -> int:
         r = self.result
         return r.new + r.updated + r.unchanged + len(self.rejected)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A paper in a ranked list (search, trending, similar, for you), with why it is there."""
+
+    paper: Paper
+    score: float = 0.0
+    votes: int = 0
+    reason: str | None = None
