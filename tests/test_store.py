@@ -6,12 +6,16 @@ import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import psycopg
 import pytest
 
 from paperfeed.errors import StoreError
 from paperfeed.models import Author, Paper, UpsertResult, Version
 from paperfeed.store import Store, open_store
+from paperfeed.store.postgres import PostgresStore
 from paperfeed.store.sqlite import SqliteStore
+
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 def paper(pid: str = "2401.00001", **kw: object) -> Paper:
@@ -21,12 +25,18 @@ def paper(pid: str = "2401.00001", **kw: object) -> Paper:
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
-def fts_ids(store: Store, query: str) -> list[str]:
+def fts_ids(store: Store, word: str) -> list[str]:
+    """Ids whose full-text index matches one word, asked of the backend's own index."""
+    if isinstance(store, PostgresStore):
+        with store.tx() as conn:
+            rows = conn.execute("SELECT id FROM papers WHERE search_vector @@ "
+                                "plainto_tsquery('english', %s) ORDER BY id", (word,))
+            return [r["id"] for r in rows]
     assert isinstance(store, SqliteStore)
-    rows = store.conn().execute(
+    found = store.conn().execute(
         "SELECT p.id FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid "
-        "WHERE papers_fts MATCH ? ORDER BY p.id", (query,))
-    return [r[0] for r in rows]
+        "WHERE papers_fts MATCH ? ORDER BY p.id", (word,))
+    return [r[0] for r in found]
 
 
 def test_migrate_is_idempotent(store: Store) -> None:
@@ -83,7 +93,7 @@ def test_same_paper_from_two_sources_keeps_upvotes_and_code(store: Store) -> Non
 def test_failed_batch_leaves_nothing_behind(store: Store) -> None:
     store.upsert_papers([paper("kept")])
     broken = paper("half", title=None)  # type: ignore[arg-type]  # NOT NULL fails mid-batch
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         store.upsert_papers([paper("first"), broken])
     assert store.get_paper("first") is None
     assert store.count_papers() == 1
@@ -97,8 +107,13 @@ def test_full_text_follows_inserts_and_updates(store: Store) -> None:
     assert fts_ids(store, "kitten") == []
     assert fts_ids(store, "puppies") == ["a"]
     assert fts_ids(store, "lovelace") == ["a", "b"]  # authors are indexed too
-    assert isinstance(store, SqliteStore)
-    assert store.conn().execute(
+
+
+def test_sqlite_full_text_index_stays_consistent(sqlite_store: Store) -> None:
+    sqlite_store.upsert_papers([paper("a", title="Quantum kittens"), paper("b")])
+    sqlite_store.upsert_papers([paper("a", title="Classical puppies")])
+    assert isinstance(sqlite_store, SqliteStore)
+    assert sqlite_store.conn().execute(
         "INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)") is not None
 
 

@@ -32,6 +32,8 @@ class Settings:
 
     database_url: str = _setting("sqlite:///./paperfeed.db",
                                  "Where papers live: sqlite:///PATH or postgresql://USER@HOST/DB.")
+    database_pool_size: int = _setting(10, "PostgreSQL connections each process keeps at most "
+                                       "(ignored for SQLite).", minimum=1, maximum=200)
     environment: str = _setting("development", "development or production; production "
                                 "refuses to start with the default secret_key.",
                                 choices=("development", "production"))
@@ -59,6 +61,10 @@ class Settings:
                                    minimum=0.1)
     http_retries: int = _setting(5, "Retries of a failed upstream request (with backoff).",
                                  minimum=0, maximum=20)
+    ingest_sources: list[str] = _setting(["arxiv_api", "hf_daily"], "Sources the worker "
+                                         "fetches daily: arxiv_api and oai_pmh (for "
+                                         "`categories`), hf_daily.",
+                                         choices=("arxiv_api", "oai_pmh", "hf_daily"))
     trending_half_life_days: float = _setting(3.0, "A vote's weight halves every this many "
                                               "days in trending.", minimum=0.01)
     embedding_model: str = _setting("minilm-l6-v2", "Sentence-embedding model for semantic "
@@ -74,6 +80,37 @@ class Settings:
     mail_from: str = _setting("paperfeed <paperfeed@localhost>", "From address of mails.")
     mail_rate_limit: float = _setting(50.0, "At most this many mails per second per worker.",
                                       minimum=0.1)
+    smtp_connections: int = _setting(4, "SMTP connections a worker sends digests over at "
+                                     "once (each at its share of mail_rate_limit).",
+                                     minimum=1, maximum=64)
+    # -- deliver (issue 6): digests by e-mail ----------------------------------------------
+    mail_reply_to: str = _setting("", "Reply-To address of mails (empty: the From address).")
+    send_empty_digests: bool = _setting(False, "Send a digest even when no paper was picked.")
+    digest_trending_count: int = _setting(5, "Trending papers per digest.", minimum=0,
+                                          maximum=50)
+    digest_for_you_count: int = _setting(10, "\"For you\" papers per digest.", minimum=0,
+                                         maximum=50)
+    digest_send_hour: int = _setting(7, "Default local hour new subscribers get digests at.",
+                                     minimum=0, maximum=23)
+    digest_timezone: str = _setting("UTC", "Default time zone (IANA name) of new subscribers.")
+    digest_claim_seconds: float = _setting(600.0, "A worker's claim on a digest expires after "
+                                           "this many seconds (then another worker retries).",
+                                           minimum=1.0)
+    digest_retry_seconds: float = _setting(300.0, "First wait before retrying a digest after a "
+                                           "transient SMTP failure; doubles each attempt.",
+                                           minimum=0.0)
+    digest_max_attempts: int = _setting(8, "Attempts at one digest before giving up on it.",
+                                        minimum=1, maximum=100)
+    max_bounces: int = _setting(3, "Permanent failures after which an address stops getting "
+                                "digests.", minimum=1, maximum=100)
+    confirm_token_hours: float = _setting(48.0, "Hours a subscription confirmation link "
+                                          "stays valid.", minimum=0.01)
+    manage_token_days: float = _setting(90.0, "Days a manage or unsubscribe link in a mail "
+                                        "stays valid.", minimum=0.01)
+    worker_interval: float = _setting(60.0, "Seconds between two rounds of `paperfeed "
+                                      "worker`.", minimum=0.1)
+    worker_steps: list[str] = _setting(["ingest", "embed", "digests"], "What each worker "
+                                       "round does, of ingest, embed and digests.")
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -84,6 +121,11 @@ class Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
             raise ConfigError("secret_key: production refuses the default secret key; set "
                               "PAPERFEED_SECRET_KEY to a long random value")
+        _check_timezone("digest_timezone", self.digest_timezone)
+        unknown = set(self.worker_steps) - {"ingest", "embed", "digests"}
+        if unknown:
+            raise ConfigError(f"worker_steps: {', '.join(sorted(unknown))} unknown; choose "
+                              "among ingest, embed, digests")
 
     def documented(self) -> dict[str, str]:
         """Setting name -> its one-line documentation."""
@@ -92,16 +134,31 @@ class Settings:
 
 def _check_bounds(name: str, value: Any, meta: Mapping[str, Any]) -> None:
     choices, lo, hi = meta["choices"], meta["minimum"], meta["maximum"]
-    if choices and value not in choices:
-        raise ConfigError(f"{name}: {value!r} is not allowed; choose one of {', '.join(choices)}")
+    for item in value if isinstance(value, list) else [value]:
+        if choices and item not in choices:
+            raise ConfigError(f"{name}: {item!r} is not allowed; choose one of "
+                              f"{', '.join(choices)}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ConfigError(f"{name}: {value!r} is out of range [{lo}, {hi}]")
 
 
+def _check_timezone(name: str, value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name}: {value!r} is not a time zone; use an IANA name such as "
+                          "UTC or Europe/Paris") from None
+
+
 def _coerce(name: str, raw: Any, kind: Any) -> Any:
     """Turn a TOML value or an environment string into the setting's type, or say why not."""
-    kind = {"str": str, "int": int, "float": float, "list[str]": list}.get(kind, kind)
+    kind = {"str": str, "int": int, "float": float, "bool": bool,
+            "list[str]": list}.get(kind, kind)
     try:
+        if kind is bool:
+            return _boolean(raw)
         if kind is list:
             items = raw.split(",") if isinstance(raw, str) else list(raw)
             return [str(i).strip() for i in items if str(i).strip()]
@@ -112,6 +169,18 @@ def _coerce(name: str, raw: Any, kind: Any) -> Any:
         return kind(raw)
     except (TypeError, ValueError):
         raise ConfigError(f"{name}: {raw!r} is not a valid {kind.__name__}") from None
+
+
+def _boolean(raw: Any) -> bool:
+    """true/false, yes/no, on/off, 1/0 (any case), or a TOML boolean."""
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower() if isinstance(raw, str | int) else ""
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError
 
 
 def load_settings(config_file: str | Path | None = None,

@@ -108,3 +108,61 @@ class Hit:
     score: float = 0.0
     votes: int = 0
     reason: str | None = None
+
+
+# -- deliver (issue 6): subscriptions and digests -----------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """What a subscriber asked for: topics (free-text queries), categories and schedule."""
+
+    topics: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    frequency: str = "daily"  # daily | weekly
+    weekday: int = 0  # 0 = Monday: the day weekly digests go out
+    send_hour: int = 7  # local hour in timezone, 0-23
+    timezone: str = "UTC"  # an IANA zone name
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A subscriber's address, preferences and standing (pending until confirmed)."""
+
+    id: int
+    email: str
+    prefs: Preferences = field(default_factory=Preferences)
+    status: str = "pending"  # pending | active | paused | unsubscribed | bouncing
+    bounces: int = 0
+    created_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    confirm_sent_at: datetime | None = None
+    last_digest_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A (subscription, digest date) one worker holds; message_id survives retries."""
+
+    subscription_id: int
+    digest_date: date
+    worker: str
+    attempts: int
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """The papers picked for one subscriber on one day."""
+
+    subscription: Subscription
+    digest_date: date
+    trending: tuple[Hit, ...] = ()
+    for_you: tuple[Hit, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.trending) + len(self.for_you)
+
+    @property
+    def paper_ids(self) -> tuple[str, ...]:
+        return tuple(h.paper.id for h in (*self.trending, *self.for_you))

@@ -40,7 +40,8 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = open_store(self.settings.database_url)
+            self._store = open_store(self.settings.database_url,
+                                     pool_size=self.settings.database_pool_size)
         return self._store
 
 

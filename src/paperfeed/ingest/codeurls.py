@@ -17,6 +17,7 @@ _CODE_HOSTS = frozenset({
 })
 _PROJECT_HOST_SUFFIXES = (".github.io", ".gitlab.io", ".pages.dev", ".netlify.app")
 _TRAILING = ".,;:!?)]}'\"*>"
+_HINTS = ("http", "github.", "gitlab.", "huggingface.")  # every _URL match holds one
 
 
 def normalise(url: str) -> str | None:
@@ -43,10 +44,17 @@ def is_code_link(url: str) -> bool:
     return host.endswith(_PROJECT_HOST_SUFFIXES)
 
 
+def _may_link(text: str) -> bool:
+    """A cheap test that lets most abstracts (no link at all) skip the regular expression."""
+    low = text.lower()
+    return any(hint in low for hint in _HINTS)
+
+
 def find_code_urls(*texts: str | None, known: Iterable[str] = ()) -> tuple[str, ...]:
     """Code links from known ones plus those found in the texts, first seen first."""
     found: dict[str, str] = {}  # lowercased -> first spelling seen
-    candidates = list(known) + [m.group(0) for t in texts if t for m in _URL.finditer(t)]
+    candidates = list(known) + [m.group(0) for t in texts if t and _may_link(t)
+                                for m in _URL.finditer(t)]
     for raw in candidates:
         url = normalise(raw)
         if url and is_code_link(url):

@@ -63,6 +63,11 @@ def open_lines(path: Path) -> IO[bytes]:
     return cast(IO[bytes], gzip.open(path, "rb")) if gzipped else path.open("rb")
 
 
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """'not valid JSON (Expecting value at column 3)'."""
+    return f"not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
+
+
 def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
     """(file:line, decoded object) per non-blank line; a ValueError instance when undecodable."""
     with open_lines(path) as lines:
@@ -74,8 +79,7 @@ def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
             except UnicodeDecodeError:
                 yield f"{path}:{number}", ValueError("not valid UTF-8")
             except json.JSONDecodeError as exc:
-                yield f"{path}:{number}", ValueError(
-                    f"not valid JSON ({exc.msg} at column {exc.colno})")
+                yield f"{path}:{number}", ValueError(json_problem(exc))
 
 
 def read_jsonl(path: Path) -> Iterator[Paper | Rejected]:

@@ -2,36 +2,169 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from itertools import islice
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol, cast
 
 from paperfeed.errors import IngestError
 from paperfeed.models import IngestReport, Paper, Rejected, UpsertResult
 from paperfeed.store import Store
 
-Progress = Callable[[int], None]  # called with how many records were just handled
 BATCH_SIZE = 2000
+PREFETCH = 2  # batches parsed ahead of the writer (bounds memory)
 
 
-def import_records(store: Store, records: Iterable[Paper | Rejected], *, source: str,
+class Progress(Protocol):
+    """Told after each batch: records just handled, and optionally how far the work is in
+    the source's own units (bytes of a file, results an upstream announced)."""
+
+    def __call__(self, records: int, *, done: int | None = None,
+                 total: int | None = None) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A point in a record stream: everything before it is committed, then `key` is set to
+    `value` in the store's ingest state (when key is given) and progress is told `done`."""
+
+    key: str | None = None
+    value: str = ""
+    done: int | None = None
+    total: int | None = None
+
+
+Item = Paper | Rejected | Checkpoint
+
+
+class IngestAborted(IngestError):
+    """An import stopped part-way; `report` says what was committed before it stopped."""
+
+    def __init__(self, message: str, report: IngestReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class Tally:
+    """Upserts batches and adds up what they did; under strict the first reject stops it."""
+
+    def __init__(self, store: Store, source: str, *, strict: bool = False) -> None:
+        self.store, self.source, self.strict = store, source, strict
+        self.result = UpsertResult()
+        self.rejected: list[Rejected] = []
+
+    def add(self, records: Sequence[Paper | Rejected]) -> UpsertResult:
+        """Upsert the papers among records (one transaction) and note the rejects."""
+        bad = [r for r in records if isinstance(r, Rejected)]
+        if self.strict and bad:
+            raise self.abort(f"{bad[0].where}: {bad[0].reason} (--strict stops at the first "
+                             "bad record; the batches before it were imported)")
+        self.rejected.extend(bad)
+        papers = [r for r in records if isinstance(r, Paper)]
+        done = self.store.upsert_papers(papers) if papers else UpsertResult()
+        self.result += done
+        return done
+
+    def report(self) -> IngestReport:
+        return IngestReport(source=self.source, result=self.result,
+                            rejected=tuple(self.rejected))
+
+    def abort(self, message: str) -> IngestAborted:
+        """The error to raise when the import cannot go on, carrying what was done so far."""
+        return IngestAborted(message, self.report())
+
+
+def import_records(store: Store, records: Iterable[Item], *, source: str,
                    batch_size: int = BATCH_SIZE, strict: bool = False,
                    progress: Progress | None = None) -> IngestReport:
     """Upsert papers batch by batch (each batch one transaction) and collect rejects.
 
-    A crash loses at most the batch in flight; rerunning is safe because upserts are
-    idempotent. Under strict, the first reject stops the import (earlier batches stay).
+    Records are read (parsed) in a helper thread while the store writes, PREFETCH batches
+    ahead. A crash loses at most the batch in flight; rerunning is safe because upserts are
+    idempotent. A Checkpoint ends the batch it falls in, so state saved at it never runs
+    ahead of the data. Under strict the first reject stops the import (earlier batches stay).
     """
-    result, rejected = UpsertResult(), []
-    stream = iter(records)
-    while batch := list(islice(stream, batch_size)):
-        papers = [r for r in batch if isinstance(r, Paper)]
-        bad = [r for r in batch if isinstance(r, Rejected)]
-        if strict and bad:
-            raise IngestError(f"{bad[0].where}: {bad[0].reason} (--strict stops at the first "
-                              "bad record; the batches before it were imported)")
-        rejected.extend(bad)
-        if papers:
-            result += store.upsert_papers(papers)
-        if progress is not None:
-            progress(len(batch))
-    return IngestReport(source=source, result=result, rejected=tuple(rejected))
+    tally = Tally(store, source, strict=strict)
+    try:
+        with Prefetcher(_batches(records, batch_size)) as batches:
+            for batch in batches:
+                _apply(tally, batch, progress)
+    except IngestAborted:
+        raise
+    except IngestError as exc:  # the source could not be read on: say what got in
+        raise tally.abort(str(exc)) from None
+    return tally.report()
+
+
+def _apply(tally: Tally, batch: list[Item], progress: Progress | None) -> None:
+    records = [r for r in batch if not isinstance(r, Checkpoint)]
+    tally.add(records)
+    mark = batch[-1] if isinstance(batch[-1], Checkpoint) else None
+    if mark is not None and mark.key is not None:
+        tally.store.set_state(mark.key, mark.value)
+    if progress is not None:
+        progress(len(records), done=mark.done if mark else None,
+                 total=mark.total if mark else None)
+
+
+def _batches(records: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    """Lists of up to size records; a Checkpoint closes the list it falls in."""
+    batch: list[Item] = []
+    for record in records:
+        batch.append(record)
+        if isinstance(record, Checkpoint) or len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_DONE = object()
+
+
+class Prefetcher:
+    """Iterates items produced by a helper thread up to `ahead` in advance; an error there is
+    raised here, and leaving the `with` block stops the helper."""
+
+    def __init__(self, items: Iterable[list[Item]], ahead: int = PREFETCH) -> None:
+        self._items = items
+        self._slots: queue.Queue[object] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._helper = threading.Thread(target=self._produce, name="ingest-reader",
+                                        daemon=True)
+
+    def __enter__(self) -> Iterator[list[Item]]:
+        self._helper.start()
+        return self._consume()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._helper.join(timeout=5)
+
+    def _consume(self) -> Iterator[list[Item]]:
+        while (item := self._slots.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield cast(list[Item], item)
+
+    def _produce(self) -> None:
+        try:
+            for item in self._items:
+                if not self._put(item):
+                    return
+            self._put(_DONE)
+        except BaseException as exc:  # handed over to the consumer, raised there
+            self._put(exc)
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+
+__all__ = ["BATCH_SIZE", "Checkpoint", "IngestAborted", "Progress", "Tally", "import_records"]

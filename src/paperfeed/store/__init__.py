@@ -8,8 +8,11 @@ from paperfeed.store.base import Store
 __all__ = ["Store", "open_store"]
 
 
-def open_store(url: str, *, migrate: bool = True) -> Store:
-    """Open (and by default migrate) the store a database URL names."""
+def open_store(url: str, *, migrate: bool = True, pool_size: int = 10) -> Store:
+    """Open (and by default migrate) the store a database URL names.
+
+    pool_size bounds the connections a PostgreSQL store keeps (setting database_pool_size).
+    """
     store: Store
     if url.startswith("sqlite:///"):
         from paperfeed.store.sqlite import SqliteStore
@@ -23,7 +26,7 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
         except ImportError as exc:
             raise ConfigError(f"database_url: PostgreSQL support is not available ({exc}); "
                               "install paperfeed with its PostgreSQL dependencies") from None
-        store = PostgresStore(url)
+        store = PostgresStore(url, pool_size=pool_size)
     else:
         raise ConfigError(f"database_url: {url!r} is not supported; use sqlite:///PATH or "
                           "postgresql://USER@HOST/DB")

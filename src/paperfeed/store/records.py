@@ -55,7 +55,13 @@ def paper_to_row(paper: Paper) -> dict[str, Any]:
         "github_stars": paper.github_stars,
         "ai_keywords": _dump(list(paper.ai_keywords)),
     }
-    row["fingerprint"] = hashlib.blake2b(_dump(row).encode(), digest_size=16).hexdigest()
+    # NUL cannot be stored in PostgreSQL text; both backends drop it (JSON text escapes it).
+    row = {k: v.replace("\x00", "") if isinstance(v, str) and "\x00" in v else v
+           for k, v in row.items()}
+    # The values joined by a separator that no value holds (NUL was removed above); None is
+    # written as a lone NUL. Cheaper than dumping the row to JSON, which bulk imports felt.
+    joined = "\x00\x1f".join("\x00" if v is None else str(v) for v in row.values())
+    row["fingerprint"] = hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
     return row
 
 

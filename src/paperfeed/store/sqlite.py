@@ -8,11 +8,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
-from paperfeed.errors import StoreError
+from paperfeed.errors import NotFound, StoreError
 from paperfeed.models import Paper, UpsertResult, Version
 from paperfeed.store.migrations import load_migrations
-from paperfeed.store.records import COLUMNS, merge_papers, paper_to_row, row_to_paper
+from paperfeed.store.records import merge_papers, row_to_paper
+from paperfeed.store.sqlite_deliver import SqliteDeliver  # digests (issue 6)
+from paperfeed.store.sqlite_papers import upsert as upsert_batch  # ingest (issue 3)
+from paperfeed.store.sqlite_search import SqliteSearch  # search (issue 4)
+from paperfeed.store.transfer_rows import subscription_in, subscription_out
 
 _CHUNK = 500  # ids per IN (...) lookup; well below SQLite's variable limit
 
@@ -29,7 +34,7 @@ def sqlite_path(url: str) -> Path:
     return Path(raw)
 
 
-class SqliteStore:
+class SqliteStore(SqliteSearch, SqliteDeliver):
     """Store on one SQLite file; each thread gets its own connection."""
 
     def __init__(self, url: str) -> None:
@@ -112,34 +117,8 @@ class SqliteStore:
         for paper in papers:  # the same id twice in one batch merges first
             seen = incoming.get(paper.id)
             incoming[paper.id] = paper if seen is None else merge_papers(seen, paper)
-        with self.write() as conn:
-            existing = self._fetch(conn, list(incoming))
-            return self._apply(conn, incoming, existing)
-
-    def _apply(self, conn: sqlite3.Connection, incoming: dict[str, Paper],
-               existing: dict[str, tuple[Paper, str]]) -> UpsertResult:
-        inserts: list[tuple[object, ...]] = []
-        updates: list[tuple[object, ...]] = []
-        versions: list[tuple[str, int, str | None]] = []
-        unchanged = 0
-        now = _now()
-        for pid, arrived in incoming.items():
-            paper = merge_papers(existing[pid][0], arrived) if pid in existing else arrived
-            row = paper_to_row(paper)
-            versions.extend((pid, v.version, v.created.isoformat() if v.created else None)
-                            for v in paper.versions)
-            if pid not in existing:
-                inserts.append((*(row[c] for c in COLUMNS), now, now))
-            elif row["fingerprint"] != existing[pid][1]:
-                updates.append((*(row[c] for c in COLUMNS[1:]), now, pid))
-            else:
-                unchanged += 1
-        conn.executemany(f"INSERT INTO papers ({', '.join(COLUMNS)}, ingested_at, modified_at) "
-                         f"VALUES ({', '.join('?' * (len(COLUMNS) + 2))})", inserts)
-        conn.executemany(f"UPDATE papers SET {', '.join(c + ' = ?' for c in COLUMNS[1:])}, "
-                         "modified_at = ? WHERE id = ?", updates)
-        conn.executemany("INSERT OR IGNORE INTO paper_versions VALUES (?, ?, ?)", versions)
-        return UpsertResult(new=len(inserts), updated=len(updates), unchanged=unchanged)
+        with self.write() as conn:  # the fast batch path is in sqlite_papers (issue 3)
+            return upsert_batch(conn, incoming, _now(), self._fetch)
 
     def _fetch(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[Paper, str]]:
         """Stored papers among ids, each with its fingerprint."""
@@ -199,3 +178,142 @@ class SqliteStore:
             conn.execute("INSERT INTO ingest_state VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
                          "SET value = excluded.value, updated_at = excluded.updated_at",
                          (key, value, _now()))
+
+    # -- web (issue 5): readers, vote writes, single-use tokens, page-cache version ----------
+
+    def get_or_create_reader(self, email: str) -> int:
+        address, now = email.strip().lower(), _now()
+        with self.write() as conn:
+            conn.execute("INSERT INTO readers (email, created_at, last_seen) VALUES (?, ?, ?) "
+                         "ON CONFLICT(email) DO UPDATE SET last_seen = excluded.last_seen",
+                         (address, now, now))
+            row = conn.execute("SELECT id FROM readers WHERE email = ?", (address,)).fetchone()
+        return int(row[0])
+
+    def toggle_vote(self, reader_id: int, paper_id: str) -> bool:
+        with self.write() as conn:
+            removed = conn.execute("DELETE FROM votes WHERE reader_id = ? AND paper_id = ?",
+                                   (reader_id, paper_id)).rowcount
+            if removed:
+                return False
+            try:
+                conn.execute("INSERT INTO votes (reader_id, paper_id, created_at) VALUES (?, ?, ?)",
+                             (reader_id, paper_id, _now()))
+            except sqlite3.IntegrityError:
+                raise NotFound(f"no paper {paper_id!r} or no reader {reader_id}") from None
+        return True
+
+    def has_voted(self, reader_id: int, paper_ids: Sequence[str]) -> set[str]:
+        ids, voted = list(dict.fromkeys(paper_ids)), set[str]()
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            rows = self.conn().execute(
+                f"SELECT paper_id FROM votes WHERE reader_id = ? AND paper_id IN "
+                f"({', '.join('?' * len(chunk))})", [reader_id, *chunk])
+            voted.update(str(r[0]) for r in rows)
+        return voted
+
+    def spend_token(self, nonce: str) -> bool:
+        with self.write() as conn:
+            return conn.execute("INSERT OR IGNORE INTO spent_tokens (nonce, spent_at) "
+                                "VALUES (?, ?)", (nonce, _now())).rowcount == 1
+
+    def data_version(self) -> str:
+        # PRAGMA data_version changes whenever another connection commits; this connection
+        # only ever reads it, so every commit by anyone (other threads, processes) counts.
+        with self._lock:
+            conn: sqlite3.Connection | None = getattr(self, "_version_conn", None)
+            if conn is None or conn not in self._all:  # first use, or reopened after close()
+                conn = self._version_conn = self._connect()
+                self._all.append(conn)
+            return str(conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def neighbour_days(self, day: date) -> tuple[date | None, date | None]:
+        row = self.conn().execute(
+            "SELECT (SELECT max(day) FROM papers WHERE day < ?), "
+            "(SELECT min(day) FROM papers WHERE day > ?)",
+            (day.isoformat(), day.isoformat())).fetchone()
+        before, after = (date.fromisoformat(v) if v else None for v in row)
+        return before, after
+
+    # -- postgres (issue 8): backend-side vector index (none here) --------------------------
+
+    def build_vector_index(self, model: str) -> bool:
+        return False
+
+    # -- api/export (issue 7): conditional GET, export and import of user data ---------------
+
+    def changed_at(self, paper_ids: Sequence[str]) -> datetime | None:
+        ids, newest = list(dict.fromkeys(paper_ids)), ""
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            row = self.conn().execute(
+                f"SELECT (SELECT max(modified_at) FROM papers WHERE id IN ({marks})), "
+                f"(SELECT max(created_at) FROM votes WHERE paper_id IN ({marks}))",
+                [*chunk, *chunk]).fetchone()
+            newest = max([newest, *(v for v in row if v)])
+        return datetime.fromisoformat(newest) if newest else None
+
+    def iter_papers(self, *, batch: int = 1000) -> Iterator[Paper]:
+        after = ""
+        while True:
+            ids = [r[0] for r in self.conn().execute(
+                "SELECT id FROM papers WHERE id > ? ORDER BY id LIMIT ?", (after, batch))]
+            if not ids:
+                return
+            found = self._fetch(self.conn(), ids)
+            yield from (found[i][0] for i in ids)
+            after = ids[-1]
+
+    def iter_votes(self) -> Iterator[tuple[str, str, datetime]]:
+        rows = self.conn().execute(
+            "SELECT r.email, v.paper_id, v.created_at FROM votes v JOIN readers r "
+            "ON r.id = v.reader_id ORDER BY r.email, v.paper_id").fetchall()
+        for email, paper_id, created in rows:
+            yield str(email), str(paper_id), datetime.fromisoformat(created)
+
+    def add_votes(self, votes: Sequence[tuple[str, str, datetime]]) -> tuple[int, int, int]:
+        added = present = skipped = 0
+        with self.write() as conn:
+            for email, paper_id, cast in votes:
+                known = conn.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,))
+                if known.fetchone() is None:
+                    skipped += 1
+                    continue
+                address = email.strip().lower()
+                conn.execute("INSERT OR IGNORE INTO readers (email, created_at) VALUES (?, ?)",
+                             (address, _now()))
+                added_now = conn.execute(
+                    "INSERT OR IGNORE INTO votes (reader_id, paper_id, created_at) SELECT id, ?, ? "
+                    "FROM readers WHERE email = ?",
+                    (paper_id, cast.astimezone(UTC).isoformat(), address)).rowcount
+                added, present = added + added_now, present + (1 - added_now)
+        return added, present, skipped
+
+    def _subscription_columns(self) -> list[str]:
+        return [r[1] for r in self.conn().execute("PRAGMA table_info(subscriptions)")]
+
+    def iter_subscriptions(self) -> Iterator[dict[str, Any]]:
+        columns = self._subscription_columns()
+        rows = self.conn().execute("SELECT * FROM subscriptions ORDER BY email").fetchall()
+        yield from (subscription_out(row, columns) for row in rows)
+
+    def put_subscriptions(self, rows: Sequence[dict[str, Any]]) -> tuple[int, int]:
+        columns, added, updated = self._subscription_columns(), 0, 0
+        with self.write() as conn:
+            for record in rows:
+                try:
+                    values = subscription_in(record, columns)
+                    names = list(values)
+                    existed = conn.execute("SELECT 1 FROM subscriptions WHERE email = ?",
+                                           (values["email"],)).fetchone() is not None
+                    conn.execute(
+                        f"INSERT INTO subscriptions ({', '.join(names)}) VALUES "
+                        f"({', '.join('?' * len(names))}) ON CONFLICT(email) DO UPDATE SET "
+                        f"{', '.join(f'{n} = excluded.{n}' for n in names)}",
+                        [values[n] for n in names])
+                except (ValueError, sqlite3.DatabaseError) as exc:
+                    raise StoreError(f"subscription {record.get('email')!r}: {exc}") from None
+                added, updated = added + (not existed), updated + existed
+        return added, updated

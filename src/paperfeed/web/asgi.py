@@ -12,4 +12,5 @@ from paperfeed.web.app import create_app
 def app() -> FastAPI:
     """uvicorn factory (`paperfeed.web.asgi:app`, factory=True)."""
     settings = load_settings()
-    return create_app(settings, open_store(settings.database_url))
+    return create_app(settings, open_store(settings.database_url,
+                                           pool_size=settings.database_pool_size))

@@ -1,38 +1,280 @@
-"""Server-rendered HTML pages (Jinja2, autoescaped); each handler calls the library once."""
+"""Server-rendered HTML pages (Jinja2, autoescaped): listings, search, paper pages, votes.
+
+Signed-out readers get pages from an in-process cache that the store's data version keys
+(a vote or an ingest anywhere empties it); signed-in readers get their own rendering.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote, urlencode
 
-from fastapi import Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperfeed.config import Settings
+from paperfeed.errors import NotFound
+from paperfeed.web import tabs, views
+from paperfeed.web.auth import current_reader, safe_next
+from paperfeed.web.cache import CachedPage, PageCache
+from paperfeed.web.deps import embedder, search_mode
+from paperfeed.web.security import csrf_field, require_csrf
+from paperfeed.web.text import link_label, rich_text, safe_href
+
+ListingSort = Literal["trending", "date"]
+_DOM_ID = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def paper_url(paper_id: str) -> str:
+    return "/papers/" + quote(paper_id, safe="/:")
+
+
+def dom_id(paper_id: str) -> str:
+    return _DOM_ID.sub("-", paper_id)
 
 
 def make_templates(folder: Path, settings: Settings) -> Jinja2Templates:
-    templates = Jinja2Templates(directory=folder)  # autoescape on for .html
-    templates.env.globals["site_name"] = settings.site_name
+    """The Jinja2 environment (autoescape on) with the helpers every template uses."""
+    templates = Jinja2Templates(directory=folder)
+    env = templates.env
+    static = folder.parent / "static"
+    versions = {p.name: hashlib.blake2b(p.read_bytes(), digest_size=4).hexdigest()
+                for p in static.iterdir() if p.is_file()}
+    env.globals.update(
+        site_name=settings.site_name, csrf_field=csrf_field, paper_url=paper_url, dom_id=dom_id,
+        safe_href=safe_href, link_label=link_label, nice_date=tabs.nice_date,
+        static_url=lambda name: f"/static/{name}?v={versions.get(name, '0')}",
+        rich=lambda text, terms=(), compact=False, links=False: rich_text(
+            text or "", tuple(terms), display=not compact, links=links),
+        subscribe_open=lambda: False)
     return templates
 
 
-def render(request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:
-    """Render one template with the app's Jinja2 environment."""
+def _here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + ("?" + query if query else "")
+
+
+def render_html(request: Request, template: str, context: dict[str, Any]) -> str:
+    """One template rendered with the request, the reader and the current path."""
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, template, context)
+    full = {"request": request, "reader": current_reader(request), "here": _here(request)}
+    return templates.get_template(template).render(full | context)
 
 
-def home(request: Request, page: int = Query(1, ge=1, le=10_000)) -> HTMLResponse:
-    """The newest papers, one page at a time."""
-    settings = request.app.state.settings
+def render(request: Request, template: str, context: dict[str, Any],
+           status: int = 200) -> HTMLResponse:
+    return HTMLResponse(render_html(request, template, context), status_code=status,
+                        headers={"Cache-Control": "private, no-cache"})
+
+
+def _cache_key(request: Request) -> str:
+    return request.url.path + "?" + urlencode(sorted(request.query_params.multi_items()))
+
+
+Build = Callable[[views.Viewer], dict[str, Any] | None]
+
+
+def _context(request: Request, build: Build, key: str, version: str) -> dict[str, Any]:
+    """The page's data, the same for every reader: cached like the pages; None is a 404."""
+    data: PageCache[dict[str, Any]] = request.app.state.data_cache
+    context = data.get(key)
+    if context is None:
+        context = build(views.Viewer(request.app.state.store, request.app.state.settings))
+        if context is None:
+            raise HTTPException(404, "There is no such page.")
+        data.put(key, context, version)
+    return context
+
+
+async def cached_page(request: Request, template: str, build: Build) -> Response:
+    """The page for this URL: whole from the cache for signed-out readers; for a signed-in
+    reader rendered from the cached data plus which of its papers they voted for."""
+    reader = current_reader(request)
+    cache: PageCache[CachedPage] = request.app.state.page_cache
+    version, key = cache.version(), _cache_key(request)
+    if reader is None and (page := cache.get(key)) is not None:
+        return page.response(request)
+
+    def work() -> str:
+        request.app.state.data_cache.version()
+        context = _context(request, build, key, version)
+        if reader is not None:
+            ids = views.shown_ids(context)
+            context = context | {"voted": request.app.state.store.has_voted(reader.id, ids)}
+        return render_html(request, template, context)
+
+    html = await run_in_threadpool(work)
+    if reader is None and not getattr(request.state, "csrf_used", False):
+        page = CachedPage.of(html)
+        cache.put(key, page, version)
+        return page.response(request)
+    return HTMLResponse(html, headers={"Cache-Control": "private, no-cache", "Vary": "Cookie"})
+
+
+# -- listings ------------------------------------------------------------------------------
+
+PageNo = Query(1, ge=1, le=1000)
+
+
+async def home(request: Request, page: int = PageNo) -> Response:
+    """Trending papers: the home page."""
+    return await cached_page(request, "listing.html",
+                             lambda v: views.trending_listing(v, page=page))
+
+
+def _kind(request: Request) -> str:
+    return request.url.path.strip("/").split("/")[0]
+
+
+async def period_latest(request: Request, page: int = PageNo,
+                        sort: ListingSort = "trending") -> Response:
+    """The newest day, week or month with papers (/daily, /weekly, /monthly)."""
+    return await _period(request, _kind(request), None, page, sort)
+
+
+async def period_page(request: Request, slug: str, page: int = PageNo,
+                      sort: ListingSort = "trending") -> Response:
+    """One day (/daily/2026-08-21), ISO week (/weekly/2026-W34) or month (/monthly/2026-08)."""
+    return await _period(request, _kind(request), slug, page, sort)
+
+
+async def _period(request: Request, kind: str, slug: str | None, page: int,
+                  sort: str) -> Response:
+    if kind not in tabs.KINDS:
+        raise HTTPException(404, "There is no such listing.")
+
+    def build(view: views.Viewer) -> dict[str, Any] | None:
+        try:
+            return views.period_listing(view, kind, slug, page=page, sort=sort)
+        except ValueError:
+            return None
+
+    return await cached_page(request, "listing.html", build)
+
+
+# -- search and papers ------------------------------------------------------------------------
+
+async def search_page(request: Request, *, q: str = Query("", max_length=500),
+                      mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
+                      sort: Literal["relevance", "date", "votes"] = "relevance",
+                      category: str = Query("", max_length=200),
+                      date_from: str = Query("", alias="from", max_length=20),
+                      date_to: str = Query("", alias="to", max_length=20),
+                      has_code: bool = False, page: int = PageNo) -> Response:
+    """Search with filters, sorts and highlighted terms."""
+    form = views.SearchForm(q=q, mode=mode, sort=sort, category=category, date_from=date_from,
+                            date_to=date_to, has_code=has_code, page=page)
+
+    def build(view: views.Viewer) -> dict[str, Any]:
+        used, model = search_mode(request, form.mode) if form.q.strip() else (form.mode, None)
+        return views.search_page(view, form, model if used != "keyword" else None)
+
+    return await cached_page(request, "search.html", build)
+
+
+async def paper_page(request: Request, paper_id: str) -> Response:
+    """One paper: abstract with rendered LaTeX, links, votes and similar papers."""
+    return await cached_page(request, "paper.html",
+                             lambda v: views.paper_page(v, paper_id, embedder(request)))
+
+
+async def vote(request: Request, paper_id: str = Form(..., max_length=300),
+               next: str = Form("/", max_length=1000),
+               _: None = Depends(require_csrf)) -> Response:
+    """Toggle the reader's vote; JSON for scripts, a redirect back for plain forms."""
+    reader = current_reader(request)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    target = safe_next(next)
+    if reader is None:
+        signin = "/signin?" + urlencode({"next": target})
+        if wants_json:
+            return JSONResponse({"signin": signin}, status_code=401)
+        return RedirectResponse(signin, status_code=303)
     store = request.app.state.store
-    size = settings.page_size
-    papers = store.list_papers(limit=size + 1, offset=(page - 1) * size)
-    return render(request, "index.html", {
-        "papers": papers[:size],
-        "page": page,
-        "has_next": len(papers) > size,
-        "total": store.count_papers(),
-    })
+    try:
+        voted = await run_in_threadpool(store.toggle_vote, reader.id, paper_id)
+    except NotFound:
+        raise HTTPException(404, "There is no such paper.") from None
+    if not wants_json:
+        return RedirectResponse(f"{target}#paper-{dom_id(paper_id)}", status_code=303)
+    votes = (await run_in_threadpool(store.vote_counts, [paper_id])).get(paper_id, 0)
+    return JSONResponse({"paper_id": paper_id, "voted": voted, "votes": votes})
+
+
+# -- errors --------------------------------------------------------------------------------
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and \
+        "text/html" in request.headers.get("accept", "")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if not _wants_html(request) or exc.status_code < 400:
+        return await http_exception_handler(request, exc)
+    titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed"}
+    context = {"title": titles.get(exc.status_code, "Something went wrong"),
+               "text": exc.detail if isinstance(exc.detail, str) else "",
+               "link": ("/search", "Search the papers")}
+    return render(request, "message.html", context, status=exc.status_code)
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if not _wants_html(request):
+        from paperfeed.web.httpkit import validation_handler
+
+        return await validation_handler(request, exc)
+    context = {"title": "That address is not right",
+               "text": "Some of the values in this address are not allowed.",
+               "link": ("/", "Go to the home page")}
+    return render(request, "message.html", context, status=422)
+
+
+def install(app: FastAPI) -> None:
+    """The page routes, and HTML error pages for browsers (the API keeps JSON errors)."""
+    from paperfeed.web import auth
+
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    route = app.add_api_route
+    route("/", home, methods=["GET"], include_in_schema=False)
+    route("/trending", home, methods=["GET"], include_in_schema=False)
+    route("/search", search_page, methods=["GET"], include_in_schema=False)
+    route("/votes", vote, methods=["POST"], include_in_schema=False)
+    route("/signin", auth.signin_page, methods=["GET"], include_in_schema=False)
+    route("/signin", auth.signin_submit, methods=["POST"], include_in_schema=False)
+    route("/signin/verify", auth.verify_page, methods=["GET"], include_in_schema=False)
+    route("/signin/verify", auth.verify_submit, methods=["POST"], include_in_schema=False)
+    route("/signout", auth.signout, methods=["POST"], include_in_schema=False)
+    for kind in tabs.KINDS:
+        route(f"/{kind}", period_latest, methods=["GET"], include_in_schema=False)
+        route(f"/{kind}/{{slug}}", period_page, methods=["GET"], include_in_schema=False)
+    app.state.templates.env.globals["subscribe_open"] = _has_route(app, "/subscribe")
+
+
+def _has_route(app: FastAPI, path: str) -> Callable[[], bool]:
+    """Whether a route for path exists (asked once, after every route is registered)."""
+    found: list[bool] = []
+
+    def check() -> bool:
+        if not found:
+            found.append(any(getattr(r, "path", None) == path for r in app.routes))
+        return found[0]
+    return check
+
+
+def install_paper_route(app: FastAPI) -> None:
+    """/papers/{id}: last, because ids may hold slashes and other routes live below /papers."""
+    app.add_api_route("/papers/{paper_id:path}", paper_page, methods=["GET"],
+                      include_in_schema=False)

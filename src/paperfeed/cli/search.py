@@ -1,0 +1,110 @@
+"""`paperfeed search` and `paperfeed index`: find papers; embed what is pending."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from paperfeed.cli.base import Context, console, main, pass_ctx, progress_bar
+
+if TYPE_CHECKING:
+    from paperfeed.config import Settings
+    from paperfeed.index.embedder import Embedder
+    from paperfeed.rank.search import SearchResult
+
+_DATE = click.DateTime(["%Y-%m-%d"])
+
+
+def load_query_embedder(settings: Settings, model: str | None = None) -> Embedder | None:
+    """The configured embedder, or None (with a warning) when its model is not installed."""
+    from paperfeed.errors import PaperfeedError
+    from paperfeed.index.embedder import load_embedder
+
+    cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
+    try:
+        return load_embedder(model or settings.embedding_model, cache_dir=cache)
+    except (PaperfeedError, ImportError, OSError) as exc:
+        console.print(f"[yellow]semantic search unavailable[/] ({exc}); using keyword search")
+        return None
+
+
+def _as_json(result: SearchResult) -> str:
+    return json.dumps([{
+        "id": h.paper.id, "title": h.paper.title, "score": round(h.score, 6),
+        "votes": h.votes, "day": h.paper.day.isoformat() if h.paper.day else None,
+        "categories": list(h.paper.categories), "authors": list(h.paper.author_names),
+        "url": h.paper.url,
+    } for h in result.hits], ensure_ascii=False, indent=2)
+
+
+def _print_table(result: SearchResult) -> None:
+    table = Table(title=f"{result.total} results", title_justify="left")
+    for name in ("#", "id", "title", "day", "score"):
+        table.add_column(name, overflow="fold")
+    for n, hit in enumerate(result.hits, start=1):
+        day = hit.paper.day.isoformat() if hit.paper.day else ""
+        table.add_row(str(n), hit.paper.id, hit.paper.title, day, f"{hit.score:.3f}")
+    Console().print(table)
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--mode", default="hybrid", show_default=True,
+              type=click.Choice(["keyword", "semantic", "hybrid"]))
+@click.option("--sort", default="relevance", show_default=True,
+              type=click.Choice(["relevance", "date", "votes"]))
+@click.option("--category", "categories", multiple=True, help="Only this category (repeat).")
+@click.option("--since", type=_DATE, help="Only papers listed on or after YYYY-MM-DD.")
+@click.option("--until", type=_DATE, help="Only papers listed on or before YYYY-MM-DD.")
+@click.option("--has-code", is_flag=True, help="Only papers with a code link.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, best first.")
+@pass_ctx
+def search_command(ctx: Context, query: str, *, limit: int, mode: str, sort: str,
+                   categories: tuple[str, ...], since: datetime | None, until: datetime | None,
+                   has_code: bool, as_json: bool) -> None:
+    """Search papers: words, "phrases", -exclusions, author:NAME, cat:CS.LG, year:2024."""
+    from paperfeed.rank.search import SearchFilters, search
+
+    embedder = None if mode == "keyword" else load_query_embedder(ctx.settings)
+    filters = SearchFilters(categories=categories, has_code=has_code,
+                            date_from=since.date() if since else None,
+                            date_to=until.date() if until else None)
+    result = search(ctx.store, query, mode=mode, filters=filters, sort=sort, limit=limit,
+                    embedder=embedder)
+    if as_json:
+        click.echo(_as_json(result))
+    else:
+        _print_table(result)
+
+
+@main.command("index")
+@click.option("--model", default=None, help="Embedding model (default: embedding_model).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Embed at most this many papers.")
+@pass_ctx
+def index_command(ctx: Context, model: str | None, limit: int | None) -> None:
+    """Embed every paper that has no vector yet; update the spelling vocabulary."""
+    from paperfeed.errors import PaperfeedError
+    from paperfeed.index.build import build_index
+    from paperfeed.index.embedder import load_embedder
+
+    settings = ctx.settings
+    cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
+    try:
+        embedder = load_embedder(model or settings.embedding_model, cache_dir=cache)
+    except (ImportError, OSError) as exc:
+        raise PaperfeedError(f"embedding model {model or settings.embedding_model!r} cannot "
+                             f"be loaded: {exc}") from None
+    pending = ctx.store.count_pending_embeddings(embedder.name)
+    total = pending if limit is None else min(limit, pending)
+    with progress_bar(f"embedding ({embedder.name})", total) as advance:
+        report = build_index(ctx.store, embedder, limit=limit, progress=advance)
+    click.echo(f"{report.embedded} papers embedded with {report.model}; "
+               f"{report.vocabulary_papers} papers added to the spelling vocabulary")

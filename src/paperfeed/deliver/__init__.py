@@ -1,0 +1,1 @@
+"""Digests by e-mail: subscriptions, tokens, composing, rendering, SMTP and exactly-once sending."""

@@ -1,0 +1,1 @@
+"""Indexes over the store: the sentence embedder, the vector index, `paperfeed index`."""

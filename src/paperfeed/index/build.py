@@ -1,0 +1,52 @@
+"""`paperfeed index`: count new words into the spelling vocabulary, embed what is pending."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from paperfeed.index.embedder import Embedder, paper_text
+from paperfeed.store import Store
+
+Progress = Callable[[int], None]  # called with how many papers were just embedded
+BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What one index run did."""
+
+    model: str
+    embedded: int
+    vocabulary_papers: int
+
+
+def refresh_vocabulary(store: Store) -> int:
+    """Bring the spelling vocabulary up to date; return how many papers were counted."""
+    total = 0
+    while counted := store.refresh_vocabulary():
+        total += counted
+    return total
+
+
+def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZE,
+                limit: int | None = None, progress: Progress | None = None) -> IndexReport:
+    """Embed every paper that has no vector from this embedder yet (at most limit of them).
+
+    Each batch is stored in its own transaction, so an interrupted run keeps its work and
+    the next run goes on from there.
+    """
+    counted = refresh_vocabulary(store)
+    done, after = 0, None
+    while limit is None or done < limit:
+        size = batch_size if limit is None else min(batch_size, limit - done)
+        batch = store.pending_embeddings(embedder.name, limit=size, after=after)
+        if not batch:
+            break
+        vectors = embedder.embed([paper_text(title, abstract) for _, title, abstract in batch])
+        store.put_embeddings(embedder.name, [pid for pid, _, _ in batch], vectors)
+        done, after = done + len(batch), batch[-1][0]
+        if progress is not None:
+            progress(len(batch))
+    store.build_vector_index(embedder.name)  # PostgreSQL: HNSW once the vectors are in
+    return IndexReport(model=embedder.name, embedded=done, vocabulary_papers=counted)

@@ -1,0 +1,142 @@
+"""Our own small query language: words, "phrases", -exclusions, author:, cat:, year: filters.
+
+Any string parses: unbalanced quotes close at the end, operators of other engines (OR, NEAR(,
+*) are plain words or dropped, and the result never carries raw user text into FTS or SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from paperfeed.store.terms import words
+
+MAX_QUERY_CHARS = 2000  # the rest of a longer query is ignored
+MAX_WORDS = 32  # content words used by the keyword side
+MAX_FILTERS = 16  # authors, categories and exclusions each
+
+_TOKEN = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?'
+                    r'(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))')
+_YEAR = re.compile(r"^(\d{4})?\s*(?:-|\.\.)?\s*(\d{4})?$")
+_FIELDS = {"author": "author", "au": "author", "cat": "cat", "category": "cat", "year": "year"}
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers him his how i if in into is it its itself just
+me more most my no nor not of off on once only or other our ours out over own same she
+should so some such than that the their theirs them then there these they this those through
+to too under until up very was we were what when where which while who whom why will with
+would you your yours via using use used based towards toward paper papers approach new study
+show shows propose proposed
+""".split())  # noqa: SIM905 (a word list reads better as text)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What a reader asked for, split into the parts each search side uses."""
+
+    words: tuple[str, ...] = ()  # content words (folded, no stopwords unless that is all)
+    phrases: tuple[tuple[str, ...], ...] = ()  # quoted: every word, in order, required
+    excluded: tuple[tuple[str, ...], ...] = ()  # -word or -"a phrase"
+    authors: tuple[tuple[str, ...], ...] = ()  # author:name or author:"first last"
+    categories: tuple[str, ...] = ()  # cat:cs.LG (cat:cs matches every cs.*)
+    year_from: int | None = None
+    year_to: int | None = None
+    text: str = ""  # the words and phrases as typed, for the sentence encoder
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Words worth highlighting in results."""
+        found = list(self.words) + [w for p in self.phrases for w in p]
+        return tuple(dict.fromkeys(w for w in found if w not in STOPWORDS))
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.words or self.phrases)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.excluded or self.authors or self.categories or
+                    self.year_from is not None or self.year_to is not None)
+
+
+class _Builder:
+    """Collects the parts of a query while its tokens are read."""
+
+    def __init__(self) -> None:
+        self.all_words: list[str] = []
+        self.phrases: list[tuple[str, ...]] = []
+        self.excluded: list[tuple[str, ...]] = []
+        self.authors: list[tuple[str, ...]] = []
+        self.categories: list[str] = []
+        self.years: tuple[int | None, int | None] = (None, None)
+        self.text: list[str] = []
+
+    def add(self, neg: bool, field: str | None, raw: str, quoted: bool) -> None:
+        kind = _FIELDS.get(field.lower()) if field else None
+        if kind is None and field:  # an unknown field is just more words
+            raw = f"{field} {raw}"
+        if kind == "author":
+            self._add_filter(self.authors, tuple(words(raw)), neg)
+        elif kind == "cat":
+            self._add_category(raw, neg)
+        elif kind == "year":
+            self._add_years(raw, neg)
+        elif neg:
+            self._add_filter(self.excluded, tuple(words(raw)), neg=False)
+        else:
+            self._add_text(raw, quoted)
+
+    @staticmethod
+    def _add_filter(target: list[tuple[str, ...]], tokens: tuple[str, ...], neg: bool) -> None:
+        if tokens and not neg and len(target) < MAX_FILTERS:
+            target.append(tokens)
+
+    def _add_category(self, raw: str, neg: bool) -> None:
+        cat = raw.strip()
+        if cat and not neg and len(self.categories) < MAX_FILTERS and len(cat) <= 40:
+            self.categories.append(cat)
+
+    def _add_years(self, raw: str, neg: bool) -> None:
+        match = _YEAR.match(raw.strip())
+        if neg or match is None or not any(match.groups()):
+            return
+        lo, hi = (int(g) if g else None for g in match.groups())
+        if "-" not in raw and ".." not in raw:
+            hi = lo
+        self.years = (lo, hi)
+
+    def _add_text(self, raw: str, quoted: bool) -> None:
+        tokens = words(raw)
+        if not tokens:
+            return
+        self.text.append(raw.strip())
+        if quoted and len(tokens) > 1:
+            self.phrases.append(tuple(tokens))
+        else:
+            self.all_words.extend(tokens)
+
+    def build(self) -> ParsedQuery:
+        content = [w for w in self.all_words if w not in STOPWORDS and len(w) > 1]
+        chosen = content or ([] if self.phrases else self.all_words)
+        return ParsedQuery(
+            words=tuple(dict.fromkeys(chosen))[:MAX_WORDS],
+            phrases=tuple(dict.fromkeys(self.phrases))[:MAX_FILTERS],
+            excluded=tuple(dict.fromkeys(self.excluded)),
+            authors=tuple(self.authors),
+            categories=tuple(dict.fromkeys(self.categories)),
+            year_from=self.years[0],
+            year_to=self.years[1],
+            text=" ".join(self.text),
+        )
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Parse any string into a ParsedQuery; never raises."""
+    builder = _Builder()
+    for match in _TOKEN.finditer(query[:MAX_QUERY_CHARS]):
+        quoted = match.group("quoted")
+        raw = quoted if quoted is not None else match.group("bare") or ""
+        builder.add(bool(match.group("neg")), match.group("field"), raw, quoted is not None)
+    return builder.build()

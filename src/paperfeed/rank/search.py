@@ -1,0 +1,207 @@
+"""Search: keyword (full text), semantic (vectors) and hybrid (convex fusion), filters, sorts.
+
+Hybrid takes the best `DEPTH` papers of the dense side and KEYWORD_DEPTH times as many of the
+keyword side, gives the keyword side's papers their real similarity (a dot product),
+normalises both score lists (z-scores over the union) and mixes them with DENSE_WEIGHT.
+Unlike reciprocal-rank fusion this keeps a paper that one side ranks first near the top
+(bench/RESULTS.md has the measurements).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from paperfeed.index.embedder import Embedder
+from paperfeed.index.vectors import VectorIndex, index_for
+from paperfeed.models import Hit
+from paperfeed.rank.fusion import convex
+from paperfeed.rank.hits import hits_for, nearest
+from paperfeed.rank.query import ParsedQuery, parse_query
+from paperfeed.rank.spelling import corrections
+from paperfeed.store import Store
+from paperfeed.store.base import TextQuery, Vectors
+from paperfeed.store.terms import words
+
+MODES = ("keyword", "semantic", "hybrid")
+SORTS = ("relevance", "date", "votes")
+DEPTH = 100  # candidates from each side before fusing
+MAX_DEPTH = 1000  # deepest page reachable
+DENSE_WEIGHT = 0.5  # share of the semantic score in hybrid (bench/relevance.py measures it)
+KEYWORD_DEPTH = 3  # the keyword side's candidates, in multiples of DEPTH
+KEYWORD_BUDGET = 5_000  # papers a query's rare words may match before words are grouped
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrictions chosen outside the query text (the page's filter controls)."""
+
+    categories: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    has_code: bool = False
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One page of hits, how many results can be paged through, and the words to highlight."""
+
+    hits: list[Hit]
+    total: int
+    terms: tuple[str, ...]
+
+
+def word_groups(words: Sequence[str], counts: Mapping[str, int],
+                budget: int | None = None) -> tuple[tuple[str, ...], ...]:
+    """Rare words alone (rarest first, while their papers add up to at most budget), the
+    remaining common words as one group that must appear together.
+
+    Full-text work grows with the papers matched (and bm25 reads every word's whole list),
+    so this bounds it: a common word alone would match a good part of the corpus and add
+    little to the score; a single common word next to rare ones is left out. counts: papers
+    matched per word (Store.match_counts).
+    """
+    budget = KEYWORD_BUDGET if budget is None else budget
+    rare: list[tuple[str, ...]] = []
+    common: list[str] = []
+    used = 0
+    for word in sorted(dict.fromkeys(words), key=lambda w: counts.get(w, 0)):
+        df = counts.get(word, 0)
+        if not common and used + df <= budget:
+            rare.append((word,))
+            used += df
+        else:
+            common.append(word)
+    if common and (len(common) > 1 or not rare):
+        rare.append(tuple(common))
+    return tuple(rare)
+
+
+def text_query(parsed: ParsedQuery, filters: SearchFilters,
+               fixes: Mapping[str, str] | None = None, known: Mapping[str, int] | None = None,
+               matched: Mapping[str, int] | None = None) -> TextQuery:
+    """The store-neutral query: parsed words and every filter. A misspelled word is replaced
+    by its correction when no paper has it (known: vocabulary counts), else the correction
+    is tried as well; matched (papers per word) groups the words (see word_groups)."""
+    fixes = fixes or {}
+    fixed = [f for w in parsed.words for f in _spellings(w, fixes, known or {})]
+    years = (date(parsed.year_from, 1, 1) if parsed.year_from else None,
+             date(parsed.year_to, 12, 31) if parsed.year_to else None)
+    return TextQuery(
+        any_of=word_groups(fixed, matched or {}),
+        all_of=parsed.phrases,
+        none_of=parsed.excluded,
+        authors=parsed.authors,
+        categories=tuple(dict.fromkeys(filters.categories + parsed.categories)),
+        date_from=_later(filters.date_from, years[0]),
+        date_to=_earlier(filters.date_to, years[1]),
+        has_code=filters.has_code,
+    )
+
+
+def _spellings(word: str, fixes: Mapping[str, str], counts: Mapping[str, int]) -> tuple[str, ...]:
+    if word not in fixes:
+        return (word,)
+    return (fixes[word],) if counts.get(word, 0) == 0 else (word, fixes[word])
+
+
+def _later(a: date | None, b: date | None) -> date | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _earlier(a: date | None, b: date | None) -> date | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def dense_text(parsed: ParsedQuery, fixes: dict[str, str]) -> str:
+    """What the sentence encoder reads: the query's words with misspellings corrected."""
+    if not fixes:
+        return parsed.text
+    return " ".join(fixes.get(w, w) for w in words(parsed.text))
+
+
+def search(store: Store, query: str, *, mode: str = "hybrid",
+           filters: SearchFilters = SearchFilters(), sort: str = "relevance", limit: int = 20,
+           offset: int = 0, embedder: Embedder | None = None,
+           dense_weight: float = DENSE_WEIGHT) -> SearchResult:
+    """Papers for a reader's query, best first (or by date or votes), one page at a time.
+
+    Semantic and hybrid fall back to keyword search when no embedder is given or no paper
+    has a vector from it yet. Any query string works; a query of filters only (cat:cs.LG)
+    lists the matching papers newest first.
+    """
+    if mode not in MODES or sort not in SORTS:
+        raise ValueError(f"mode must be one of {MODES} and sort one of {SORTS}")
+    parsed = parse_query(query)
+    known = store.term_counts(parsed.words) if parsed.words else {}
+    fixes = corrections(store, parsed.words, known)
+    matched = store.match_counts([*parsed.words, *fixes.values()], cap=KEYWORD_BUDGET + 1)
+    tq = text_query(parsed, filters, fixes, known, matched)
+    depth = min(MAX_DEPTH, max(DEPTH, offset + limit))
+    ranked = _ranked(store, tq, _Dense.open(store, embedder, parsed, fixes, mode), mode=mode,
+                     depth=depth, need=offset + limit, sort=sort, weight=dense_weight)
+    ranked = _sorted(store, ranked, sort)
+    page = ranked[offset:offset + max(0, limit)]
+    terms = tuple(dict.fromkeys([*parsed.terms, *fixes.values()]))
+    return SearchResult(hits=hits_for(store, page), total=len(ranked), terms=terms)
+
+
+class _Dense:
+    """The semantic side of one search: the encoded query and the index to look it up in."""
+
+    def __init__(self, index: VectorIndex, vector: Vectors) -> None:
+        self.index, self.vector = index, vector
+
+    @classmethod
+    def open(cls, store: Store, embedder: Embedder | None, parsed: ParsedQuery,
+             fixes: dict[str, str], mode: str) -> _Dense | None:
+        if mode == "keyword" or embedder is None or not parsed.has_text:
+            return None
+        index = index_for(store, embedder.name)
+        if not len(index):
+            return None
+        return cls(index, embedder.embed([dense_text(parsed, fixes)])[0])
+
+    def top(self, store: Store, tq: TextQuery, depth: int, need: int) -> list[tuple[str, float]]:
+        """The best papers by similarity that pass the query's filters."""
+        return nearest(store, self.index, self.vector, tq, depth, need=need)
+
+
+def _ranked(store: Store, tq: TextQuery, dense: _Dense | None, *, mode: str,
+            depth: int, need: int, sort: str, weight: float) -> list[tuple[str, float]]:
+    if not tq.has_text:
+        return store.keyword_search(tq, limit=depth) if tq.has_filters else []
+    if dense is None:
+        order = "date" if sort == "date" else "relevance"
+        return store.keyword_search(tq, limit=depth, order=order)
+    semantic = dense.top(store, tq, depth, need)
+    if mode == "semantic" or weight >= 1.0:
+        return semantic
+    keyword = dict(store.keyword_search(tq, limit=depth * KEYWORD_DEPTH))
+    return fuse_filled(dense, semantic=dict(semantic), keyword=keyword, weight=weight)
+
+
+def fuse_filled(dense: _Dense, *, semantic: dict[str, float], keyword: dict[str, float],
+                weight: float) -> list[tuple[str, float]]:
+    """Convex fusion after giving the keyword side's papers their real similarity.
+
+    (The other way round, a full-text score for a paper only the dense side found, costs a
+    full-text query per paper in FTS5; such papers count as not matching the words. The
+    keyword side is taken KEYWORD_DEPTH times deeper to make that rare.)
+    """
+    only_kw = [pid for pid in keyword if pid not in semantic]
+    semantic.update(dense.index.scores(dense.vector, only_kw))
+    floor = min(semantic.values(), default=0.0)
+    semantic.update((pid, floor) for pid in only_kw if pid not in semantic)
+    return convex(semantic, keyword, weight=weight)
+
+
+def _sorted(store: Store, ranked: list[tuple[str, float]], sort: str) -> list[tuple[str, float]]:
+    if sort == "votes":
+        votes = store.vote_counts([pid for pid, _ in ranked])
+        return sorted(ranked, key=lambda r: -votes.get(r[0], 0))  # stable: relevance next
+    if sort == "date":
+        days = {p.id: p.day for p in store.get_papers([pid for pid, _ in ranked])}
+        return sorted(ranked, key=lambda r: (days.get(r[0]) or date.min), reverse=True)
+    return ranked

@@ -1,0 +1,76 @@
+"""Similar papers ("more like this"): nearest vectors, or shared title words without a model."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import replace
+
+from paperfeed.errors import NotFound
+from paperfeed.index.embedder import Embedder, paper_text
+from paperfeed.index.vectors import index_for
+from paperfeed.models import Hit, Paper
+from paperfeed.rank.fusion import convex
+from paperfeed.rank.hits import hits_for, nearest
+from paperfeed.rank.query import STOPWORDS
+from paperfeed.rank.search import (
+    DENSE_WEIGHT,
+    DEPTH,
+    KEYWORD_BUDGET,
+    KEYWORD_DEPTH,
+    word_groups,
+)
+from paperfeed.store import Store
+from paperfeed.store.base import TextQuery, Vectors
+from paperfeed.store.terms import words
+
+NO_FILTERS = TextQuery()
+SALIENT_WORDS = 12  # words of a paper that make its full-text query
+
+
+def paper_vector(store: Store, paper: Paper, embedder: Embedder) -> Vectors:
+    """The paper's stored vector, or one computed now if it has not been indexed yet."""
+    stored = index_for(store, embedder.name).vector(paper.id)
+    if stored is not None:
+        return stored
+    vector: Vectors = embedder.embed([paper_text(paper.title, paper.abstract)])[0]
+    return vector
+
+
+def salient_words(store: Store, paper: Paper, limit: int = SALIENT_WORDS) -> list[str]:
+    """The paper's most telling words: frequent in it, rare in the corpus (tf-idf)."""
+    found = [w for w in words(f"{paper.title} {paper.title} {paper.abstract}")
+             if w not in STOPWORDS and len(w) > 2]
+    tf = Counter(found)
+    df = store.term_counts(list(tf))
+    total = max(store.count_papers(), 1)
+    score = {w: n * math.log((total + 1) / (df.get(w, 0) + 1)) for w, n in tf.items()}
+    return sorted(score, key=lambda w: -score[w])[:limit]
+
+
+def similar_ranked(store: Store, paper: Paper, *, limit: int, embedder: Embedder | None,
+                   query: TextQuery = NO_FILTERS) -> list[tuple[str, float]]:
+    """(id, score) of the papers most like paper (itself excluded) that pass query's filters:
+    its nearest vectors fused with a full-text query of its salient words, as in search."""
+    picked = salient_words(store, paper)
+    counts = store.match_counts(picked, cap=KEYWORD_BUDGET + 1)
+    text = replace(query, any_of=word_groups(picked, counts)) if picked else query
+    keyword = dict(store.keyword_search(text, limit=DEPTH * KEYWORD_DEPTH)) if picked else {}
+    index = index_for(store, embedder.name) if embedder is not None else None
+    if embedder is None or index is None or not len(index):
+        found = sorted(keyword.items(), key=lambda kv: -kv[1])
+    else:
+        vector = paper_vector(store, paper, embedder)
+        dense = dict(nearest(store, index, vector, query, DEPTH))
+        dense.update(index.scores(vector, [pid for pid in keyword if pid not in dense]))
+        found = convex(dense, keyword, weight=DENSE_WEIGHT)
+    return [(pid, score) for pid, score in found if pid != paper.id][:limit]
+
+
+def similar(store: Store, paper_id: str, *, limit: int = 10,
+            embedder: Embedder | None = None) -> list[Hit]:
+    """The papers most like paper_id, best first; NotFound when there is no such paper."""
+    paper = store.get_paper(paper_id)
+    if paper is None:
+        raise NotFound(f"no paper {paper_id!r}")
+    return hits_for(store, similar_ranked(store, paper, limit=limit, embedder=embedder))

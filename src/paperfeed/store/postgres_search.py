@@ -1,0 +1,251 @@
+"""PostgreSQL's half of search: tsquery built from tokens, the vocabulary, votes read.
+
+Mixed into PostgresStore. User words reach to_tsquery only as quoted lexemes that are runs of
+letters and digits (store.terms.words), inside a bound parameter, never as syntax; the rest of
+every query is fixed SQL with %s parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from paperfeed.models import Paper
+from paperfeed.store.base import TextQuery
+from paperfeed.store.postgres_base import VOCAB_LOCK, Conn, PgBase, copy_rows, now, scalar
+from paperfeed.store.terms import SPELL_MIN_DF, document_frequencies, spellable, trigrams
+
+_LEXEME = re.compile(r"[^\W_]+")
+# ts_rank weights for {D, C, B, A}: title (A) above abstract (B) above authors (C), in the same
+# proportions as SQLite's bm25 column weights (3 : 1 : 0.5).
+RANK_WEIGHTS = [0.0, 1 / 6, 1 / 3, 1.0]
+_VOCAB_CURSOR = "search.vocab_rowid"  # same key as SQLite: migrate-db copies rowid into seq
+_TSQUERY = "to_tsquery('paperfeed', %s)"
+
+
+def _phrase(tokens: Sequence[str], weight: str = "") -> str:
+    """One word or phrase as tsquery text: 'w1' <-> 'w2', optionally limited to a weight."""
+    label = f":{weight}" if weight else ""
+    return " <-> ".join(f"'{t}'{label}" for t in tokens if _LEXEME.fullmatch(t))
+
+
+def _any(groups: Sequence[Sequence[str]], weight: str = "") -> str:
+    """Phrases, any of them."""
+    parts = [p for p in (_phrase(g, weight) for g in groups) if p]
+    return "(" + " | ".join(f"({p})" for p in parts) + ")" if parts else ""
+
+
+def _any_group(groups: Sequence[Sequence[str]]) -> str:
+    """Groups of words, any group with all of its words."""
+    alternatives = []
+    for group in groups:
+        words = " & ".join(p for p in (_phrase([t]) for t in group) if p)
+        if words:
+            alternatives.append(f"({words})")
+    return "(" + " | ".join(alternatives) + ")" if alternatives else ""
+
+
+def _positive(query: TextQuery, ranked: bool) -> str:
+    """The tsquery every match must satisfy (empty: no text condition).
+
+    With required phrases, the ranked words are OR-ed with them: they never narrow the
+    match, they only count in the score.
+    """
+    required = [f"({p})" for p in (_phrase(g) for g in query.all_of) if p]
+    required += [f"({p})" for p in (_phrase(a, "C") for a in query.authors) if p]
+    words = _any_group(query.any_of) if ranked else ""
+    if words:
+        phrases = _any(query.all_of)
+        required.append(f"({words} | {phrases})" if phrases else words)
+    return " & ".join(required)
+
+
+def _utc_text(moment: datetime) -> str:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _filters(query: TextQuery) -> tuple[list[str], list[Any]]:
+    """SQL conditions on papers p for the non-text parts of a query."""
+    where: list[str] = ["TRUE"]
+    args: list[Any] = []
+    if query.date_from is not None:
+        where.append("p.day >= %s")
+        args.append(query.date_from.isoformat())
+    if query.date_to is not None:
+        where.append("p.day <= %s")
+        args.append(query.date_to.isoformat())
+    if query.has_code:
+        where.append("(p.code_urls <> '[]' OR p.github_repo IS NOT NULL)")
+    if query.categories:
+        tests = " OR ".join("lower(j.v) = %s OR starts_with(lower(j.v), %s)"
+                            for _ in query.categories)
+        where.append("EXISTS (SELECT 1 FROM json_array_elements_text(p.categories::json) "
+                     f"AS j(v) WHERE {tests})")
+        for cat in query.categories:
+            args += [cat.lower(), cat.lower() + "."]
+    return where, args
+
+
+class PgSearch(PgBase):
+    """Search, vocabulary and vote-reading methods of PostgresStore."""
+
+    def get_papers(self, paper_ids: Sequence[str]) -> list[Paper]:
+        with self.tx() as conn:
+            found = self._fetch(conn, list(dict.fromkeys(paper_ids)))
+        return [found[pid][0] for pid in paper_ids if pid in found]
+
+    # -- full text ----------------------------------------------------------------------
+
+    def keyword_search(self, query: TextQuery, *, limit: int, offset: int = 0,
+                       within: Sequence[str] | None = None,
+                       order: str = "relevance") -> list[tuple[str, float]]:
+        return self._select(query, ranked=True, order=order, limit=limit, offset=offset,
+                            within=within)
+
+    def filter_ids(self, query: TextQuery, *, within: Sequence[str] | None = None,
+                   limit: int = 100_000) -> list[str]:
+        if within is not None and not within:
+            return []
+        if not (query.all_of or query.has_filters):
+            return list(within)[:limit] if within is not None else self._newest(limit)
+        rows = self._select(query, ranked=False, order="date", limit=limit, offset=0,
+                            within=within)
+        return [pid for pid, _ in rows]
+
+    def _newest(self, limit: int) -> list[str]:
+        with self.tx() as conn:
+            rows = conn.execute("SELECT id FROM papers ORDER BY day DESC NULLS LAST, id DESC "
+                                "LIMIT %s", (limit,)).fetchall()
+        return [str(r["id"]) for r in rows]
+
+    def _select(self, query: TextQuery, *, ranked: bool, order: str, limit: int, offset: int,
+                within: Sequence[str] | None) -> list[tuple[str, float]]:
+        positive = _positive(query, ranked)
+        if not positive and not query.has_filters:
+            return []
+        where, args = _filters(query)
+        if within is not None:
+            where.append("p.id = ANY(%s)")
+            args.append(list(dict.fromkeys(within)))
+        excluded = _any(query.none_of)
+        if positive:
+            expr = f"({positive}) & !{excluded}" if excluded else positive
+            sql = (f"SELECT p.id, ts_rank(%s::real[], p.search_vector, {_TSQUERY}, 1) AS score "
+                   f"FROM papers p WHERE p.search_vector @@ {_TSQUERY}")
+            args = [RANK_WEIGHTS, expr, expr, *args]
+        else:
+            sql = "SELECT p.id, 0.0 AS score FROM papers p WHERE TRUE"
+            if excluded:
+                where.append(f"NOT (p.search_vector @@ {_TSQUERY})")
+                args.append(excluded)
+        sql += "".join(f" AND {w}" for w in where)
+        sql += " ORDER BY p.day DESC NULLS LAST, p.id DESC" if order == "date" or not positive \
+            else " ORDER BY score DESC, p.id"
+        with self.tx() as conn:
+            rows = conn.execute(sql + " LIMIT %s OFFSET %s", [*args, limit, offset]).fetchall()
+        return [(str(r["id"]), float(r["score"])) for r in rows]
+
+    # -- spelling vocabulary ----------------------------------------------------------------
+
+    def refresh_vocabulary(self, *, batch: int = 5000) -> int:
+        with self.tx() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (VOCAB_LOCK,))
+            cursor = int(scalar(conn, "SELECT value FROM ingest_state WHERE key = %s",
+                                (_VOCAB_CURSOR,)) or 0)
+            papers = conn.execute("SELECT seq, title, abstract FROM papers WHERE seq > %s "
+                                  "ORDER BY seq LIMIT %s", (cursor, batch)).fetchall()
+            if not papers:
+                return 0
+            counts = document_frequencies(f"{r['title']} {r['abstract']}" for r in papers)
+            _add_counts(conn, sorted(counts.items()))
+            _index_spellings(conn)
+            conn.execute("INSERT INTO ingest_state VALUES (%s, %s, %s) ON CONFLICT (key) DO "
+                         "UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                         (_VOCAB_CURSOR, str(papers[-1]["seq"]), now()))
+        return len(papers)
+
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        with self.tx() as conn:
+            rows = conn.execute("SELECT term, df FROM search_vocab WHERE term = ANY(%s)",
+                                (list(dict.fromkeys(terms)),)).fetchall()
+        return {str(r["term"]): int(r["df"]) for r in rows}
+
+    def match_counts(self, words: Sequence[str], *, cap: int) -> dict[str, int]:
+        unique = [w for w in dict.fromkeys(words) if _LEXEME.fullmatch(w)]
+        with self.tx() as conn:  # the lexeme each word stems to, and the papers holding it
+            rows = conn.execute(
+                "SELECT w, (SELECT coalesce(sum(s.df), 0) FROM search_lexemes s WHERE s.lexeme "
+                "= ANY(tsvector_to_array(to_tsvector('paperfeed', w)))) AS n "
+                "FROM unnest(%s::text[]) AS w", (unique,)).fetchall()
+        found = {str(r["w"]): min(cap, int(r["n"])) for r in rows}
+        return {w: found.get(w, 0) for w in dict.fromkeys(words)}
+
+    def similar_terms(self, word: str, *, limit: int = 50) -> list[tuple[str, int]]:
+        with self.tx() as conn:
+            rows = conn.execute(
+                "SELECT v.term, v.df FROM search_vocab_tri t JOIN search_vocab v "
+                "ON v.id = t.term_id WHERE t.tri = ANY(%s) AND t.len BETWEEN %s AND %s "
+                "GROUP BY t.term_id, v.term, v.df ORDER BY count(*) DESC, v.df DESC, v.term "
+                "LIMIT %s", (trigrams(word), len(word) - 2, len(word) + 2, limit)).fetchall()
+        return [(str(r["term"]), int(r["df"])) for r in rows]
+
+    # -- votes (read) and listings ----------------------------------------------------------
+
+    def vote_counts(self, paper_ids: Sequence[str]) -> dict[str, int]:
+        with self.tx() as conn:
+            rows = conn.execute("SELECT paper_id, count(*) AS n FROM votes WHERE paper_id = "
+                                "ANY(%s) GROUP BY paper_id",
+                                (list(dict.fromkeys(paper_ids)),)).fetchall()
+        return {str(r["paper_id"]): int(r["n"]) for r in rows}
+
+    def vote_times(self, since: datetime,
+                   paper_ids: Sequence[str] | None = None) -> dict[str, list[datetime]]:
+        sql, args = "SELECT paper_id, created_at FROM votes WHERE created_at >= %s", [
+            _utc_text(since)]
+        if paper_ids is not None:
+            sql += " AND paper_id = ANY(%s)"
+            args.append(list(dict.fromkeys(paper_ids)))  # type: ignore[arg-type]
+        out: dict[str, list[datetime]] = {}
+        with self.tx() as conn:
+            for r in conn.execute(sql + " ORDER BY created_at", args).fetchall():
+                out.setdefault(str(r["paper_id"]), []).append(
+                    datetime.fromisoformat(r["created_at"]))
+        return out
+
+    def listing_rows(self, day_from: date, day_to: date, *,
+                     categories: Sequence[str] = ()) -> list[tuple[str, date, datetime | None,
+                                                                   int | None]]:
+        where, args = _filters(TextQuery(categories=tuple(categories), date_from=day_from,
+                                         date_to=day_to))
+        with self.tx() as conn:
+            rows = conn.execute("SELECT p.id, p.day, p.published, p.upstream_upvotes FROM "
+                                "papers p WHERE " + " AND ".join(where), args).fetchall()
+        return [(str(r["id"]), date.fromisoformat(r["day"]),
+                 datetime.fromisoformat(r["published"]) if r["published"] else None,
+                 r["upstream_upvotes"]) for r in rows]
+
+
+def _add_counts(conn: Conn, counts: list[tuple[str, int]]) -> None:
+    """Add document frequencies to the vocabulary (COPY, then one upsert)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS vocab_in (term TEXT, df INTEGER) "
+                 "ON COMMIT DELETE ROWS")
+    copy_rows(conn, "vocab_in", ("term", "df"), counts)
+    conn.execute("INSERT INTO search_vocab (term, df) SELECT term, df FROM vocab_in "
+                 "ON CONFLICT (term) DO UPDATE SET df = search_vocab.df + excluded.df")
+
+
+def _index_spellings(conn: Conn) -> None:
+    """Index the pieces of words that just became common enough to be corrections."""
+    fresh = conn.execute("SELECT id, term FROM search_vocab WHERE spell = 0 AND df >= %s",
+                         (SPELL_MIN_DF,)).fetchall()
+    if not fresh:
+        return
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO search_vocab_tri VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                        [(tri, len(r["term"]), r["id"]) for r in fresh if spellable(r["term"])
+                         for tri in trigrams(r["term"])])
+    conn.execute("UPDATE search_vocab SET spell = 1 WHERE id = ANY(%s)",
+                 ([r["id"] for r in fresh],))

@@ -1,0 +1,177 @@
+"""PostgreSQL's vectors: pgvector storage, and nearest neighbours through a per-model HNSW index.
+
+Mixed into PostgresStore. One `vector` column holds every model's vectors; each model gets a
+partial expression index `USING hnsw ((vector::vector(dim)) vector_cosine_ops) WHERE model =
+'...'`, built once its vectors are in (building is ~25x faster than growing the index one
+insert at a time). Queries name the model and dimension as literals so the planner can match
+that partial index; restricted searches order by an expression the index does not cover, so
+they are exact over the allowed papers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from psycopg import sql
+
+from paperfeed.store.base import Vectors
+from paperfeed.store.postgres_base import (
+    EF_SEARCH,
+    EMBED_LOCK,
+    Conn,
+    PgBase,
+    as_array,
+    now,
+    scalar,
+)
+
+BUILD_MEMORY = "512MB"  # maintenance_work_mem for an index build (the graph should fit)
+
+
+def index_name(model: str, dim: int) -> str:
+    """The HNSW index of one model (a short hash: any model name makes a valid identifier)."""
+    return "embeddings_hnsw_" + hashlib.blake2b(f"{model}/{dim}".encode(),
+                                                digest_size=6).hexdigest()
+
+
+def _typed(dim: int) -> sql.Composable:
+    return sql.SQL("vector::vector({})").format(sql.Literal(int(dim)))
+
+
+class PgVectors(PgBase):
+    """Embedding methods of PostgresStore (the Store protocol's, and nearest neighbours)."""
+
+    def pending_embeddings(self, model: str, *, limit: int,
+                           after: str | None = None) -> list[tuple[str, str, str]]:
+        with self.tx() as conn:
+            rows = conn.execute(
+                "SELECT p.id, p.title, p.abstract FROM papers p WHERE p.id > %s AND NOT EXISTS "
+                "(SELECT 1 FROM embeddings e WHERE e.paper_id = p.id AND e.model = %s) "
+                "ORDER BY p.id LIMIT %s", (after or "", model, limit)).fetchall()
+        return [(str(r["id"]), str(r["title"]), str(r["abstract"])) for r in rows]
+
+    def count_pending_embeddings(self, model: str) -> int:
+        with self.tx() as conn:
+            pending = scalar(conn, "SELECT (SELECT count(*) FROM papers) - (SELECT count(*) "
+                             "FROM embeddings WHERE model = %s)", (model,))
+        return max(0, int(pending))
+
+    def put_embeddings(self, model: str, paper_ids: Sequence[str], vectors: Vectors) -> None:
+        matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+        if matrix.ndim != 2 or matrix.shape[0] != len(paper_ids):
+            raise ValueError(f"put_embeddings: {len(paper_ids)} ids but vectors of shape "
+                             f"{matrix.shape}")
+        last = {pid: i for i, pid in enumerate(paper_ids)}  # a repeated id: the last one wins
+        with self.tx() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (EMBED_LOCK,))
+            start = int(scalar(conn, "SELECT coalesce(max(seq), 0) FROM embeddings "
+                               "WHERE model = %s", (model,)))
+            _stage_vectors(conn, [(pid, matrix[i], start + i + 1) for pid, i in last.items()])
+            conn.execute(
+                "INSERT INTO embeddings (paper_id, model, dim, vector, created_at, seq) "
+                "SELECT i.paper_id, %s, %s, i.vector, %s, i.seq FROM embeddings_in i "
+                "JOIN papers p ON p.id = i.paper_id ON CONFLICT (paper_id, model) DO UPDATE "
+                "SET dim = excluded.dim, vector = excluded.vector, "
+                "created_at = excluded.created_at, seq = excluded.seq",
+                (model, matrix.shape[1], now()))
+
+    def embeddings_since(self, model: str, after: int = 0,
+                         limit: int = 50_000) -> tuple[list[str], Vectors, int]:
+        with self.tx() as conn:
+            rows = conn.execute("SELECT paper_id, vector, seq FROM embeddings WHERE model = %s "
+                                "AND seq > %s ORDER BY seq LIMIT %s",
+                                (model, after, limit), binary=True).fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32), after
+        matrix = np.stack([as_array(r["vector"]) for r in rows])
+        return [str(r["paper_id"]) for r in rows], matrix, int(rows[-1]["seq"])
+
+    def get_embeddings(self, model: str, paper_ids: Sequence[str]) -> dict[str, Vectors]:
+        with self.tx() as conn:
+            rows = conn.execute("SELECT paper_id, vector FROM embeddings WHERE model = %s "
+                                "AND paper_id = ANY(%s)",
+                                (model, list(dict.fromkeys(paper_ids))),
+                                binary=True).fetchall()
+        return {str(r["paper_id"]): as_array(r["vector"]) for r in rows}
+
+    def embedding_counts(self) -> dict[str, int]:
+        with self.tx() as conn:
+            rows = conn.execute("SELECT model, count(*) AS n FROM embeddings "
+                                "GROUP BY model").fetchall()
+        return {str(r["model"]): int(r["n"]) for r in rows}
+
+    # -- nearest neighbours (PostgreSQL only; index/pg_vectors.py uses them) ----------------
+
+    def embedding_dim(self, model: str) -> int | None:
+        """The dimension of model's vectors (None: it has none)."""
+        with self.tx() as conn:
+            dim = scalar(conn, "SELECT dim FROM embeddings WHERE model = %s LIMIT 1", (model,))
+        return None if dim is None else int(dim)
+
+    def build_vector_index(self, model: str) -> bool:
+        """Build model's HNSW index if it has none; True when one was built now."""
+        dim = self.embedding_dim(model)
+        if dim is None:
+            return False
+        name = index_name(model, dim)
+        with self.tx() as conn:
+            if scalar(conn, "SELECT to_regclass(%s)", (name,)) is not None:
+                return False
+            conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(
+                sql.Literal(BUILD_MEMORY)))
+            conn.execute(sql.SQL(
+                "CREATE INDEX IF NOT EXISTS {} ON embeddings USING hnsw (({}) "
+                "vector_cosine_ops) WHERE model = {} AND dim = {}").format(
+                sql.Identifier(name), _typed(dim), sql.Literal(model), sql.Literal(dim)))
+        return True
+
+    def nearest_embeddings(self, model: str, dim: int, query: Vectors, k: int,
+                           among: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """The k papers whose vectors are most similar (cosine) to query, best first;
+        approximate through the HNSW index, or exact among the given ids."""
+        q = np.ascontiguousarray(query, dtype=np.float32)
+        if among is not None:
+            return self._exact(model, q, k, among)
+        order = sql.SQL("{} <=> %s::vector({})").format(_typed(dim), sql.Literal(int(dim)))
+        query_sql = sql.SQL("SELECT paper_id, 1 - ({order}) AS score FROM embeddings WHERE "
+                            "model = {model} AND dim = {dim} ORDER BY {order} LIMIT %s").format(
+            order=order, model=sql.Literal(model), dim=sql.Literal(int(dim)))
+        with self.tx() as conn:
+            if k > EF_SEARCH:  # the candidate list must hold k (pgvector returns at most it)
+                conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(
+                    sql.Literal(min(k, 1000))))
+            rows = conn.execute(query_sql, (q, q, k)).fetchall()
+        return [(str(r["paper_id"]), float(r["score"])) for r in rows]
+
+    def _exact(self, model: str, q: Any, k: int,
+               among: Sequence[str]) -> list[tuple[str, float]]:
+        with self.tx() as conn:
+            rows = conn.execute(
+                "SELECT paper_id, 1 - (vector <=> %s) AS score FROM embeddings WHERE model = %s "
+                "AND paper_id = ANY(%s) ORDER BY vector <=> %s, paper_id LIMIT %s",
+                (q, model, list(dict.fromkeys(among)), q, k)).fetchall()
+        return [(str(r["paper_id"]), float(r["score"])) for r in rows]
+
+    def embedding_scores(self, model: str, query: Vectors,
+                         paper_ids: Sequence[str]) -> dict[str, float]:
+        """Cosine similarity of query to each stored vector among paper_ids."""
+        q = np.ascontiguousarray(query, dtype=np.float32)
+        with self.tx() as conn:
+            rows = conn.execute("SELECT paper_id, 1 - (vector <=> %s) AS score FROM embeddings "
+                                "WHERE model = %s AND paper_id = ANY(%s)",
+                                (q, model, list(dict.fromkeys(paper_ids)))).fetchall()
+        return {str(r["paper_id"]): float(r["score"]) for r in rows}
+
+
+def _stage_vectors(conn: Conn, rows: list[tuple[str, Any, int]]) -> None:
+    """COPY (paper id, vector, seq) rows in binary into a temp table for one insert."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS embeddings_in (paper_id TEXT, vector vector, "
+                 "seq BIGINT) ON COMMIT DELETE ROWS")
+    with conn.cursor() as cur, cur.copy(
+            "COPY embeddings_in (paper_id, vector, seq) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["text", "vector", "int8"])
+        for row in rows:
+            copy.write_row(row)

@@ -1,0 +1,328 @@
+"""SQLite's half of search (issue 4): FTS5 queries, the spelling vocabulary, vectors, votes read.
+
+Mixed into SqliteStore. Every user word reaches FTS5 as a double-quoted token built from
+store.terms.words (letters and digits only) inside a bound parameter, never as syntax.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, date, datetime
+
+import numpy as np
+
+from paperfeed.models import Paper
+from paperfeed.store.base import TextQuery, Vectors
+from paperfeed.store.terms import SPELL_MIN_DF, document_frequencies, spellable, trigrams
+
+_CHUNK = 500
+# Column weights of bm25 over (title, abstract, authors_text): title above abstract above authors.
+BM25_WEIGHTS = (3.0, 1.0, 0.5)
+_VOCAB_CURSOR = "search.vocab_rowid"
+
+
+def _quote(tokens: Sequence[str]) -> str:
+    return '"' + " ".join(t.replace('"', '""') for t in tokens) + '"'
+
+
+def _any(groups: Sequence[Sequence[str]]) -> str:
+    """Phrases, any of them."""
+    return "(" + " OR ".join(_quote(g) for g in groups) + ")"
+
+
+def _any_group(groups: Sequence[Sequence[str]]) -> str:
+    """Groups of words, any group with all of its words."""
+    alternatives = []
+    for group in groups:
+        words = " AND ".join(_quote([t]) for t in group)
+        alternatives.append(words if len(group) == 1 else f"({words})")
+    return "(" + " OR ".join(alternatives) + ")"
+
+
+def _positive(query: TextQuery, ranked: bool) -> str:
+    """The FTS5 expression every match must satisfy (empty: no text condition).
+
+    With required phrases, the ranked words are OR-ed with them: they never narrow the
+    match, they only count in the score.
+    """
+    required = [_quote(p) for p in query.all_of]
+    required += ["authors_text : " + _quote(a) for a in query.authors]
+    if ranked and query.any_of:
+        words = _any_group(query.any_of)
+        required.append(f"({words} OR {_any(query.all_of)})" if query.all_of else words)
+    return " AND ".join(required)
+
+
+def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield list(items[start:start + _CHUNK])
+
+
+def _utc_text(moment: datetime) -> str:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _filters(query: TextQuery) -> tuple[list[str], list[object]]:
+    """SQL conditions on papers p for the non-text parts of a query."""
+    where: list[str] = []
+    args: list[object] = []
+    if query.date_from is not None:
+        where.append("p.day >= ?")
+        args.append(query.date_from.isoformat())
+    if query.date_to is not None:
+        where.append("p.day <= ?")
+        args.append(query.date_to.isoformat())
+    if query.has_code:
+        where.append("(p.code_urls != '[]' OR p.github_repo IS NOT NULL)")
+    if query.categories:
+        tests = " OR ".join("lower(j.value) = ? OR instr(lower(j.value), ?) = 1"
+                            for _ in query.categories)
+        where.append(f"EXISTS (SELECT 1 FROM json_each(p.categories) j WHERE {tests})")
+        for cat in query.categories:
+            args += [cat.lower(), cat.lower() + "."]
+    return where, args
+
+
+class SqliteSearch:
+    """Search, vocabulary, embedding and vote-reading methods of SqliteStore."""
+
+    def conn(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    def write(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def _fetch(self, conn: sqlite3.Connection,
+               ids: list[str]) -> dict[str, tuple[Paper, str]]:
+        raise NotImplementedError
+
+    # -- papers by id -------------------------------------------------------------------
+
+    def get_papers(self, paper_ids: Sequence[str]) -> list[Paper]:
+        found = self._fetch(self.conn(), list(dict.fromkeys(paper_ids)))
+        return [found[pid][0] for pid in paper_ids if pid in found]
+
+    # -- full text ----------------------------------------------------------------------
+
+    def keyword_search(self, query: TextQuery, *, limit: int, offset: int = 0,
+                       within: Sequence[str] | None = None,
+                       order: str = "relevance") -> list[tuple[str, float]]:
+        return self._select(query, ranked=True, order=order, limit=limit, offset=offset,
+                            within=within)
+
+    def filter_ids(self, query: TextQuery, *, within: Sequence[str] | None = None,
+                   limit: int = 100_000) -> list[str]:
+        if within is not None and not within:
+            return []
+        if not (query.all_of or query.has_filters):
+            return list(within)[:limit] if within is not None else self._newest(limit)
+        rows = self._select(query, ranked=False, order="date", limit=limit, offset=0,
+                            within=within)
+        return [pid for pid, _ in rows]
+
+    def _newest(self, limit: int) -> list[str]:
+        rows = self.conn().execute("SELECT id FROM papers ORDER BY day DESC, id DESC LIMIT ?",
+                                   (limit,))
+        return [str(r[0]) for r in rows]
+
+    def _select(self, query: TextQuery, *, ranked: bool, order: str, limit: int, offset: int,
+                within: Sequence[str] | None) -> list[tuple[str, float]]:
+        positive = _positive(query, ranked)
+        if not positive and not query.has_filters:
+            return []
+        if within is not None:
+            return self._select_within(query, positive, order=order, limit=limit,
+                                       offset=offset, within=within)
+        return self._run(query, positive, order=order, limit=limit, offset=offset,
+                         within=None)
+
+    def _select_within(self, query: TextQuery, positive: str, *, order: str, limit: int,
+                       offset: int, within: Sequence[str]) -> list[tuple[str, float]]:
+        found: list[tuple[str, float]] = []
+        for chunk in _chunks(list(dict.fromkeys(within))):
+            found += self._run(query, positive, order=order, limit=len(chunk), offset=0,
+                               within=chunk)
+        if order == "date":
+            return found[offset:offset + limit]  # each chunk was in date order; good enough
+        found.sort(key=lambda r: -r[1])
+        return found[offset:offset + limit]
+
+    def _run(self, query: TextQuery, positive: str, *, order: str, limit: int, offset: int,
+             within: list[str] | None) -> list[tuple[str, float]]:
+        where, args = _filters(query)
+        if within is not None:
+            where.append(f"p.id IN ({', '.join('?' * len(within))})")
+            args += within
+        excluded = _any(query.none_of) if query.none_of else ""
+        if positive:
+            expr = f"({positive}) NOT {excluded}" if excluded else positive
+            weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+            sql = (f"SELECT p.id, -bm25(papers_fts, {weights}) AS score FROM papers_fts "
+                   "JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ?")
+            args = [expr, *args]
+        else:
+            sql = "SELECT p.id, 0.0 AS score FROM papers p WHERE 1"
+            if excluded:
+                where.append("p.rowid NOT IN (SELECT rowid FROM papers_fts "
+                             "WHERE papers_fts MATCH ?)")
+                args.append(excluded)
+        sql += "".join(f" AND {w}" for w in where)
+        sql += " ORDER BY p.day DESC, p.id DESC" if order == "date" or not positive else \
+            " ORDER BY score DESC, p.id"
+        rows = self.conn().execute(sql + " LIMIT ? OFFSET ?", [*args, limit, offset])
+        return [(str(r[0]), float(r[1])) for r in rows]
+
+    # -- spelling vocabulary ----------------------------------------------------------------
+
+    def refresh_vocabulary(self, *, batch: int = 5000) -> int:
+        with self.write() as conn:
+            row = conn.execute("SELECT value FROM ingest_state WHERE key = ?",
+                               (_VOCAB_CURSOR,)).fetchone()
+            papers = conn.execute("SELECT rowid, title, abstract FROM papers WHERE rowid > ? "
+                                  "ORDER BY rowid LIMIT ?",
+                                  (int(row[0]) if row else 0, batch)).fetchall()
+            if not papers:
+                return 0
+            counts = document_frequencies(f"{r[1]} {r[2]}" for r in papers)
+            conn.executemany("INSERT INTO search_vocab (term, df) VALUES (?, ?) ON CONFLICT(term) "
+                             "DO UPDATE SET df = df + excluded.df", counts.items())
+            self._index_spellings(conn)
+            conn.execute("INSERT INTO ingest_state VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+                         "SET value = excluded.value, updated_at = excluded.updated_at",
+                         (_VOCAB_CURSOR, str(papers[-1][0]),
+                          datetime.now(UTC).isoformat(timespec="seconds")))
+        return len(papers)
+
+    @staticmethod
+    def _index_spellings(conn: sqlite3.Connection) -> None:
+        """Index the pieces of words that just became common enough to be corrections."""
+        fresh = conn.execute("SELECT id, term FROM search_vocab WHERE spell = 0 AND df >= ?",
+                             (SPELL_MIN_DF,)).fetchall()
+        conn.executemany("INSERT OR IGNORE INTO search_vocab_tri VALUES (?, ?, ?)",
+                         [(tri, len(term), tid) for tid, term in fresh if spellable(term)
+                          for tri in trigrams(term)])
+        conn.executemany("UPDATE search_vocab SET spell = 1 WHERE id = ?",
+                         [(tid,) for tid, _ in fresh])
+
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(terms))):
+            rows = self.conn().execute(
+                f"SELECT term, df FROM search_vocab WHERE term IN ({', '.join('?' * len(chunk))})",
+                chunk)
+            out.update((str(t), int(df)) for t, df in rows)
+        return out
+
+    def match_counts(self, words: Sequence[str], *, cap: int) -> dict[str, int]:
+        return {word: int(self.conn().execute(
+            "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)",
+            (_quote([word]), cap)).fetchone()[0]) for word in dict.fromkeys(words)}
+
+    def similar_terms(self, word: str, *, limit: int = 50) -> list[tuple[str, int]]:
+        pieces = trigrams(word)
+        rows = self.conn().execute(
+            f"SELECT v.term, v.df FROM search_vocab_tri t JOIN search_vocab v ON v.id = t.term_id "
+            f"WHERE t.tri IN ({', '.join('?' * len(pieces))}) AND t.len BETWEEN ? AND ? "
+            "GROUP BY t.term_id ORDER BY count(*) DESC, v.df DESC LIMIT ?",
+            [*pieces, len(word) - 2, len(word) + 2, limit])
+        return [(str(t), int(df)) for t, df in rows]
+
+    # -- embeddings -------------------------------------------------------------------------
+
+    def pending_embeddings(self, model: str, *, limit: int,
+                           after: str | None = None) -> list[tuple[str, str, str]]:
+        rows = self.conn().execute(
+            "SELECT p.id, p.title, p.abstract FROM papers p WHERE p.id > ? AND NOT EXISTS "
+            "(SELECT 1 FROM embeddings e WHERE e.paper_id = p.id AND e.model = ?) "
+            "ORDER BY p.id LIMIT ?", (after or "", model, limit))
+        return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+    def count_pending_embeddings(self, model: str) -> int:
+        row = self.conn().execute(
+            "SELECT (SELECT count(*) FROM papers) - "
+            "(SELECT count(*) FROM embeddings WHERE model = ?)", (model,)).fetchone()
+        return max(0, int(row[0]))
+
+    def put_embeddings(self, model: str, paper_ids: Sequence[str], vectors: Vectors) -> None:
+        matrix = np.ascontiguousarray(vectors, dtype="<f4")
+        if matrix.ndim != 2 or matrix.shape[0] != len(paper_ids):
+            raise ValueError(f"put_embeddings: {len(paper_ids)} ids but vectors of shape "
+                             f"{matrix.shape}")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.write() as conn:
+            start = int(conn.execute("SELECT coalesce(max(seq), 0) FROM embeddings WHERE "
+                                     "model = ?", (model,)).fetchone()[0])
+            conn.executemany(
+                "INSERT INTO embeddings (paper_id, model, dim, vector, created_at, seq) "
+                "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM papers WHERE id = ?) "
+                "ON CONFLICT(paper_id, model) DO UPDATE SET dim = excluded.dim, "
+                "vector = excluded.vector, created_at = excluded.created_at, seq = excluded.seq",
+                [(pid, model, matrix.shape[1], matrix[i].tobytes(), now, start + i + 1, pid)
+                 for i, pid in enumerate(paper_ids)])
+
+    def embeddings_since(self, model: str, after: int = 0,
+                         limit: int = 50_000) -> tuple[list[str], Vectors, int]:
+        rows = self.conn().execute(
+            "SELECT paper_id, dim, vector, seq FROM embeddings WHERE model = ? AND seq > ? "
+            "ORDER BY seq LIMIT ?", (model, after, limit)).fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32), after
+        dim = int(rows[0][1])
+        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype="<f4").reshape(len(rows), dim)
+        return [str(r[0]) for r in rows], matrix.astype(np.float32), int(rows[-1][3])
+
+    def get_embeddings(self, model: str, paper_ids: Sequence[str]) -> dict[str, Vectors]:
+        out: dict[str, Vectors] = {}
+        for chunk in _chunks(list(dict.fromkeys(paper_ids))):
+            rows = self.conn().execute(
+                f"SELECT paper_id, vector FROM embeddings WHERE model = ? AND paper_id IN "
+                f"({', '.join('?' * len(chunk))})", [model, *chunk])
+            out.update((str(pid), np.frombuffer(blob, dtype="<f4").astype(np.float32))
+                       for pid, blob in rows)
+        return out
+
+    def embedding_counts(self) -> dict[str, int]:
+        rows = self.conn().execute("SELECT model, count(*) FROM embeddings GROUP BY model")
+        return {str(m): int(n) for m, n in rows}
+
+    # -- votes (read) and listings ----------------------------------------------------------
+
+    def vote_counts(self, paper_ids: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(paper_ids))):
+            rows = self.conn().execute(
+                f"SELECT paper_id, count(*) FROM votes WHERE paper_id IN "
+                f"({', '.join('?' * len(chunk))}) GROUP BY paper_id", chunk)
+            out.update((str(pid), int(n)) for pid, n in rows)
+        return out
+
+    def vote_times(self, since: datetime,
+                   paper_ids: Sequence[str] | None = None) -> dict[str, list[datetime]]:
+        sql = "SELECT paper_id, created_at FROM votes WHERE created_at >= ?"
+        ids = list(dict.fromkeys(paper_ids or ()))
+        batches: list[list[str]] = [[]] if paper_ids is None else list(_chunks(ids))
+        out: dict[str, list[datetime]] = {}
+        for ids in batches:
+            where = f" AND paper_id IN ({', '.join('?' * len(ids))})" if ids else ""
+            rows = self.conn().execute(sql + where + " ORDER BY created_at",
+                                       [_utc_text(since), *ids])
+            for pid, created in rows:
+                out.setdefault(str(pid), []).append(datetime.fromisoformat(created))
+        return out
+
+    def listing_rows(self, day_from: date, day_to: date, *,
+                     categories: Sequence[str] = ()) -> list[tuple[str, date, datetime | None,
+                                                                   int | None]]:
+        where, args = _filters(TextQuery(categories=tuple(categories), date_from=day_from,
+                                         date_to=day_to))
+        rows = self.conn().execute(
+            "SELECT p.id, p.day, p.published, p.upstream_upvotes FROM papers p WHERE "
+            + " AND ".join(where), args)
+        return [(str(r[0]), date.fromisoformat(r[1]),
+                 datetime.fromisoformat(r[2]) if r[2] else None, r[3]) for r in rows]
+
+
+__all__ = ["BM25_WEIGHTS", "SqliteSearch"]

@@ -1,0 +1,49 @@
+"""Words as search sees them: one normaliser shared by the query parser and the vocabulary."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+_WORD = re.compile(r"[^\W_]+")
+VOCAB_MIN_LEN = 2  # single letters and digits are not counted
+VOCAB_MAX_LEN = 30
+SPELL_MIN_LEN = 4  # shorter words are never corrected
+SPELL_MIN_DF = 2  # a word must be in this many papers to replace a misspelled one
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics (what FTS5's unicode61 remove_diacritics 2 does)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of text: runs of letters and digits, in order."""
+    return _WORD.findall(fold(text))
+
+
+def vocabulary_words(text: str) -> Counter[str]:
+    """Distinct words of one paper's text worth counting (2-30 letters or digits)."""
+    return Counter(w for w in set(words(text)) if VOCAB_MIN_LEN <= len(w) <= VOCAB_MAX_LEN)
+
+
+def spellable(word: str) -> bool:
+    """Whether word may be corrected or be a correction: letters only, 4-30 long."""
+    return SPELL_MIN_LEN <= len(word) <= VOCAB_MAX_LEN and word.isalpha()
+
+
+def document_frequencies(texts: Iterable[str]) -> Counter[str]:
+    """In how many of texts each vocabulary word occurs."""
+    total: Counter[str] = Counter()
+    for text in texts:
+        total.update(vocabulary_words(text))
+    return total
+
+
+def trigrams(word: str) -> list[str]:
+    """The distinct three-letter pieces of "^word$", in order of first appearance."""
+    padded = f"^{word}$"
+    return list(dict.fromkeys(padded[i:i + 3] for i in range(len(padded) - 2)))

@@ -1,0 +1,210 @@
+"""Sign-in by e-mailed magic link (single-use, expiring, signed), session cookies, sign-out."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from paperfeed.config import Settings
+from paperfeed.errors import PaperfeedError
+from paperfeed.web.security import cookie_header, require_csrf
+
+SESSION_COOKIE = "pf_session"
+SESSION_MAX_AGE = 30 * 24 * 3600
+LINK_MAX_AGE = 15 * 60
+RESEND_AFTER = 60.0  # seconds before another link goes to the same address (per process)
+_EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """The signed-in reader of this request."""
+
+    id: int
+    email: str
+
+
+class BadLink(PaperfeedError):
+    """A sign-in link that is forged, expired or already used; the message says which."""
+
+
+def valid_email(address: str) -> str | None:
+    """The trimmed address when it looks like one (no CR/LF or header syntax), else None."""
+    address = address.strip()
+    return address if len(address) <= 254 and _EMAIL.match(address) else None
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to return to after signing in; anything else becomes the home page."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if len(target) > 1000 or any(ord(c) < 32 or c == "\\" for c in target):
+        return "/"
+    return target
+
+
+class Auth:
+    """Signs and checks session cookies and sign-in links with the instance's secret key."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.secure = settings.base_url.startswith("https://")
+        self._serializer = URLSafeTimedSerializer(settings.secret_key, salt="paperfeed")
+        self._sent: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def session_value(self, reader: Reader) -> str:
+        return self._serializer.dumps({"r": reader.id, "e": reader.email}, salt="session")
+
+    def reader_from(self, cookie: str | None) -> Reader | None:
+        if not cookie:
+            return None
+        try:
+            data = self._serializer.loads(cookie, salt="session", max_age=SESSION_MAX_AGE)
+            return Reader(int(data["r"]), str(data["e"]))
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
+
+    def link_token(self, email: str, next_path: str) -> str:
+        return self._serializer.dumps(
+            {"e": email, "n": secrets.token_urlsafe(16), "x": next_path}, salt="signin")
+
+    def read_link(self, token: str) -> tuple[str, str, str]:
+        """(e-mail, nonce, next path) of a valid, unexpired link token; BadLink otherwise."""
+        try:
+            data = self._serializer.loads(token, salt="signin", max_age=LINK_MAX_AGE)
+            return str(data["e"]), str(data["n"]), safe_next(str(data["x"]))
+        except SignatureExpired:
+            raise BadLink("This sign-in link has expired (links work for 15 minutes).") from None
+        except (BadSignature, KeyError, TypeError):
+            raise BadLink("This sign-in link is not valid.") from None
+
+    def may_send(self, email: str) -> bool:
+        """False when a link went to this address less than RESEND_AFTER seconds ago."""
+        now, key = time.monotonic(), email.lower()
+        with self._lock:
+            if now - self._sent.get(key, -RESEND_AFTER) < RESEND_AFTER:
+                return False
+            self._sent = {k: t for k, t in self._sent.items() if now - t < RESEND_AFTER}
+            self._sent[key] = now
+            return True
+
+    def forget(self, email: str) -> None:
+        """Allow another link to this address right away (the last one was not sent)."""
+        with self._lock:
+            self._sent.pop(email.lower(), None)
+
+    def link_mail(self, email: str, next_path: str) -> EmailMessage:
+        s = self.settings
+        token = self.link_token(email, next_path)
+        link = f"{s.base_url.rstrip('/')}/signin/verify?{urlencode({'token': token})}"
+        message = EmailMessage()
+        message["Subject"] = f"Sign in to {s.site_name}"
+        message["From"] = s.mail_from
+        message["To"] = email
+        message.set_content(
+            f"Open this link to sign in to {s.site_name}:\n\n{link}\n\n"
+            "It works once, for 15 minutes. If you did not ask to sign in, ignore this mail.\n")
+        return message
+
+
+def current_reader(request: Request) -> Reader | None:
+    """The signed-in reader, from the session cookie (checked once per request)."""
+    state = request.state
+    if not hasattr(state, "reader"):
+        auth: Auth = request.app.state.auth
+        state.reader = auth.reader_from(request.cookies.get(SESSION_COOKIE))
+    reader: Reader | None = state.reader
+    return reader
+
+
+def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    from paperfeed.web.pages import render
+
+    return render(request, template, context, status=status)
+
+
+def signin_page(request: Request, next: str = Query("/", max_length=1000)) -> Response:
+    """The form that asks for an e-mail address."""
+    return _page(request, "signin.html", {"next": safe_next(next), "email": "", "error": None})
+
+
+def _send(settings: Settings, message: EmailMessage) -> None:
+    from paperfeed.deliver.mailer import Mailer
+
+    with Mailer(settings) as mailer:
+        mailer.send(message)
+
+
+async def signin_submit(request: Request, email: str = Form("", max_length=300),
+                        next: str = Form("/", max_length=1000),
+                        _: None = Depends(require_csrf)) -> Response:
+    """Mail a sign-in link (at most one a minute per address) and say so."""
+    auth: Auth = request.app.state.auth
+    address, target = valid_email(email), safe_next(next)
+    if address is None:
+        return _page(request, "signin.html", {"next": target, "email": email,
+                     "error": "Please enter a valid e-mail address."}, status=422)
+    if auth.may_send(address):
+        try:
+            await run_in_threadpool(_send, auth.settings, auth.link_mail(address, target))
+        except PaperfeedError:
+            auth.forget(address)
+            return _page(request, "message.html", {"title": "Mail could not be sent", "text":
+                         "We could not send the sign-in mail just now. Please try again in a "
+                         "few minutes."}, status=503)
+    return _page(request, "message.html", {"title": "Check your inbox", "text":
+                 f"We sent a sign-in link to {address}. It works once, for 15 minutes."})
+
+
+def verify_page(request: Request, token: str = Query("", max_length=2000)) -> Response:
+    """The page a magic link opens: one button signs in (mail scanners do not press it)."""
+    auth: Auth = request.app.state.auth
+    try:
+        email, _, _ = auth.read_link(token)
+    except BadLink as exc:
+        return _bad_link(request, str(exc))
+    return _page(request, "signin_confirm.html", {"token": token, "email": email})
+
+
+def _bad_link(request: Request, text: str) -> Response:
+    return _page(request, "message.html", {"title": "Sign-in link not valid", "text": text,
+                                           "link": ("/signin", "Get a new link")}, status=400)
+
+
+def verify_submit(request: Request, token: str = Form("", max_length=2000),
+                  _: None = Depends(require_csrf)) -> Response:
+    """Spend the link's nonce, start the session, go back to where the reader was."""
+    auth: Auth = request.app.state.auth
+    store = request.app.state.store
+    try:
+        email, nonce, target = auth.read_link(token)
+    except BadLink as exc:
+        return _bad_link(request, str(exc))
+    if not store.spend_token(nonce):
+        return _bad_link(request, "This sign-in link was already used; links work once.")
+    reader = Reader(store.get_or_create_reader(email), email.strip().lower())
+    response = RedirectResponse(target, status_code=303)
+    response.raw_headers.append((b"set-cookie", cookie_header(
+        SESSION_COOKIE, auth.session_value(reader), max_age=SESSION_MAX_AGE, secure=auth.secure)))
+    return response
+
+
+def signout(request: Request, _: None = Depends(require_csrf)) -> Response:
+    """End the session and return home."""
+    auth: Auth = request.app.state.auth
+    response = RedirectResponse("/", status_code=303)
+    response.raw_headers.append((b"set-cookie", cookie_header(
+        SESSION_COOKIE, "", max_age=0, secure=auth.secure)))
+    return response

@@ -1,0 +1,62 @@
+// paperfeed: progressive enhancement only; every feature works without this file.
+// Upvotes without a reload, and "Show more" only under abstracts that are clamped.
+(function () {
+  "use strict";
+
+  function plural(n) { return n + (n === 1 ? " vote" : " votes"); }
+
+  function show(paper, voted, votes) {
+    var buttons = document.querySelectorAll("form.vote button");
+    for (var i = 0; i < buttons.length; i++) {
+      var b = buttons[i];
+      if (b.getAttribute("data-paper") !== paper) continue;
+      b.setAttribute("aria-pressed", voted ? "true" : "false");
+      b.setAttribute("aria-label", (voted ? "Remove your upvote" : "Upvote") + " (" + plural(votes) + ")");
+      b.querySelector(".count").textContent = String(votes);
+    }
+    var live = document.getElementById("live");
+    if (live) live.textContent = (voted ? "Upvoted. " : "Upvote removed. ") + plural(votes) + ".";
+  }
+
+  function vote(form) {
+    var button = form.querySelector("button");
+    button.disabled = true;
+    return fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (response.status === 401) {
+        return response.json().then(function (data) { window.location.assign(data.signin); });
+      }
+      if (!response.ok) { form.submit(); return null; }
+      return response.json().then(function (data) { show(data.paper_id, data.voted, data.votes); });
+    }).catch(function () { form.submit(); })
+      .then(function () { button.disabled = false; });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("vote")) return;
+    if (!window.fetch || !window.FormData) return;
+    event.preventDefault();
+    vote(form);
+  });
+
+  function markShortAbstracts() {
+    var items = document.querySelectorAll(".card .abstract");
+    for (var i = 0; i < items.length; i++) {
+      var el = items[i];
+      var body = el.parentNode;
+      var checked = body.querySelector(".more");
+      if (checked && checked.checked) continue;
+      body.classList.toggle("fits", el.scrollHeight <= el.clientHeight + 2);
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", markShortAbstracts);
+  } else {
+    markShortAbstracts();
+  }
+  window.addEventListener("resize", markShortAbstracts);
+})();

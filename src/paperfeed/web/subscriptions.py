@@ -1,0 +1,268 @@
+"""Subscription pages: the form, the JSON API, confirm, manage and one-click unsubscribe (RFC 8058).
+
+Every handler calls one function of paperfeed.deliver.subscriptions. Links carry signed,
+expiring tokens: the token is the capability, so those routes need no session or CSRF
+cookie (a mail client's one-click POST has neither); the plain form carries a CSRF token.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Annotated, Any
+from zoneinfo import available_timezones
+
+from fastapi import Depends, FastAPI, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from paperfeed.config import Settings
+from paperfeed.deliver.links import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, Links
+from paperfeed.deliver.mailer import Mailer, MailError
+from paperfeed.deliver.subscriptions import (
+    WEEKDAYS,
+    BadLink,
+    InvalidSubscription,
+    confirm,
+    from_link,
+    make_preferences,
+    set_paused,
+    subscribe,
+    unsubscribe,
+    update,
+)
+from paperfeed.deliver.tokens import Tokens
+from paperfeed.models import Preferences, Subscription
+from paperfeed.web.httpkit import validation_errors
+from paperfeed.web.security import require_csrf
+
+
+class PrefsForm(BaseModel):
+    """The preference fields of the subscribe and manage forms, as typed."""
+
+    topics: str = Field(default="", max_length=4000)  # one per line
+    categories: str = Field(default="", max_length=1000)  # separated by spaces or commas
+    frequency: str = Field(default="daily", max_length=20)
+    weekday: str = Field(default="0", max_length=20)
+    send_hour: str = Field(default="", max_length=5)
+    timezone: str = Field(default="", max_length=100)
+
+
+class SubscribeForm(PrefsForm):
+    email: str = Field(default="", max_length=300)
+
+
+class ManageForm(PrefsForm):
+    action: str = Field(default="save", max_length=20)  # save | pause | resume | leave
+
+
+class SubscriptionRequest(BaseModel):
+    """POST /api/v1/subscriptions: who, what about, and when (defaults: the instance's)."""
+
+    email: str = Field(max_length=254)
+    topics: list[str] = Field(default_factory=list, max_length=20)
+    categories: list[str] = Field(default_factory=list, max_length=30)
+    frequency: str = "daily"
+    weekday: int | str = 0
+    send_hour: int | None = None
+    timezone: str | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@lru_cache(maxsize=1)
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def _tokens(request: Request) -> Tokens:
+    return Tokens.from_settings(request.app.state.settings)
+
+
+def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    from paperfeed.web.pages import render
+
+    settings: Settings = request.app.state.settings
+    source = context.pop("form", None)
+    base = {"zones": _zones(), "fields": _fields(settings, source), "weekdays": WEEKDAYS}
+    return render(request, template, base | context, status=status)
+
+
+def _message(request: Request, title: str, text: str, status: int = 200,
+             link: tuple[str, str] | None = None) -> Response:
+    return _page(request, "manage_message.html", {"title": title, "text": text, "link": link},
+                 status)
+
+
+def _bad_link(request: Request, exc: BadLink) -> Response:
+    return _message(request, "Link not valid", str(exc), 410 if exc.expired else 400,
+                    ("/subscribe", "Subscribe again"))
+
+
+def _form_prefs(settings: Settings, form: PrefsForm) -> Preferences:
+    hour = form.send_hour.strip()
+    return make_preferences(settings, topics=form.topics.splitlines(),
+                            categories=[form.categories], frequency=form.frequency or "daily",
+                            weekday=form.weekday or 0,
+                            send_hour=int(hour) if hour.isdigit() else None,
+                            timezone=form.timezone.strip() or None)
+
+
+def _fields(settings: Settings, source: PrefsForm | Preferences | None) -> dict[str, Any]:
+    """The values the preference fields show: typed ones, stored ones, or the defaults."""
+    if isinstance(source, Preferences):
+        return {"topics": "\n".join(source.topics), "categories": " ".join(source.categories),
+                "frequency": source.frequency, "weekday": str(source.weekday),
+                "send_hour": str(source.send_hour), "timezone": source.timezone}
+    if source is None:
+        source = PrefsForm(send_hour=str(settings.digest_send_hour),
+                           timezone=settings.digest_timezone)
+    return source.model_dump()
+
+
+def _send_with(settings: Settings, store: Any, email: str, prefs: Preferences) -> None:
+    with Mailer(settings) as mailer:
+        subscribe(store, settings, email, prefs, now=_now(), send=mailer.send)
+
+
+# -- subscribing ---------------------------------------------------------------------------
+
+def subscribe_form(request: Request, email: str = "") -> Response:
+    """The subscription form (the banner's address filled in)."""
+    return _page(request, "subscribe.html", {"email": email[:254], "error": None,
+                                              "form": None})
+
+
+async def subscribe_submit(request: Request, form: Annotated[SubscribeForm, Form()],
+                           _: None = Depends(require_csrf)) -> Response:
+    """Record a pending subscription and mail the confirmation link."""
+    settings: Settings = request.app.state.settings
+    try:
+        prefs = _form_prefs(settings, form)
+        await run_in_threadpool(_send_with, settings, request.app.state.store, form.email,
+                                prefs)
+    except InvalidSubscription as exc:
+        return _page(request, "subscribe.html", {"email": form.email[:254], "error": str(exc),
+                                                  "form": form}, 422)
+    except MailError:
+        return _message(request, "Mail could not be sent", "We could not send the "
+                        "confirmation mail just now. Please try again in a few minutes.", 503)
+    return _page(request, "subscribe_sent.html", {"email": form.email.strip()})
+
+
+def subscribe_api(request: Request, body: SubscriptionRequest) -> JSONResponse:
+    """JSON: subscribe an address; 202 and a confirmation mail (the same reply whether or
+    not the address was known, so the API tells nobody who subscribes)."""
+    settings: Settings = request.app.state.settings
+    try:
+        prefs = make_preferences(settings, topics=body.topics, categories=body.categories,
+                                 frequency=body.frequency, weekday=body.weekday,
+                                 send_hour=body.send_hour, timezone=body.timezone)
+        _send_with(settings, request.app.state.store, body.email, prefs)
+    except InvalidSubscription as exc:  # 422 in FastAPI's documented shape (issue 7)
+        raise validation_errors([{"loc": ("body",), "msg": str(exc), "input": None}]) from None
+    except MailError:
+        return JSONResponse({"detail": "the confirmation mail could not be sent; try again "
+                             "later"}, status_code=503)
+    return JSONResponse({"status": "pending", "detail": "check your inbox for a "
+                         "confirmation link"}, status_code=202)
+
+
+# -- signed links ---------------------------------------------------------------------------
+
+def confirm_page(request: Request, token: str) -> Response:
+    """A button that confirms (mail scanners follow links but do not press buttons)."""
+    try:
+        sub = from_link(request.app.state.store, _tokens(request), "confirm", token)
+    except BadLink as exc:
+        return _bad_link(request, exc)
+    return _page(request, "subscribe_confirm.html", {"sub": sub, "done": False,
+                                                     "action": CONFIRM_PATH + token})
+
+
+def confirm_submit(request: Request, token: str) -> Response:
+    tokens = _tokens(request)
+    try:
+        sub = confirm(request.app.state.store, tokens, token, now=_now())
+    except BadLink as exc:
+        return _bad_link(request, exc)
+    manage = Links(request.app.state.settings, tokens).manage(sub)
+    return _page(request, "subscribe_confirm.html", {"sub": sub, "done": True,
+                                                     "manage_url": manage})
+
+
+def manage_page(request: Request, token: str) -> Response:
+    """The subscriber's settings, reached by the signed link in every mail."""
+    try:
+        sub = from_link(request.app.state.store, _tokens(request), "manage", token)
+    except BadLink as exc:
+        return _bad_link(request, exc)
+    return _manage(request, sub, token)
+
+
+def _manage(request: Request, sub: Subscription, token: str, *, notice: str | None = None,
+            error: str | None = None, status: int = 200) -> Response:
+    return _page(request, "manage.html", {"sub": sub, "form": sub.prefs, "notice": notice,
+                                          "error": error, "action": MANAGE_PATH + token},
+                 status)
+
+
+def manage_submit(request: Request, token: str,
+                  form: Annotated[ManageForm, Form()]) -> Response:
+    """Save preferences, pause, resume or leave."""
+    store, tokens = request.app.state.store, _tokens(request)
+    try:
+        if form.action == "leave":
+            unsubscribe(store, tokens, token, now=_now(), purpose="manage")
+            return _message(request, "You have left", "No more digests will be sent to "
+                            "this address.", link=("/subscribe", "Subscribe again"))
+        if form.action in ("pause", "resume"):
+            sub = set_paused(store, tokens, token, form.action == "pause", now=_now())
+            return _manage(request, sub, token, notice=f"Digests {form.action}d.")
+        prefs = _form_prefs(request.app.state.settings, form)
+        return _manage(request, update(store, tokens, token, prefs), token,
+                       notice="Your preferences are saved.")
+    except BadLink as exc:
+        return _bad_link(request, exc)
+    except InvalidSubscription as exc:
+        sub = from_link(store, tokens, "manage", token)
+        return _manage(request, sub, token, error=str(exc), status=422)
+
+
+def unsubscribe_page(request: Request, token: str) -> Response:
+    """The footer link's landing page: one button (a GET never unsubscribes, RFC 8058)."""
+    try:
+        sub = from_link(request.app.state.store, _tokens(request), "unsubscribe", token)
+    except BadLink as exc:
+        return _bad_link(request, exc)
+    return _page(request, "manage_unsubscribe.html", {"sub": sub,
+                                                      "action": UNSUBSCRIBE_PATH + token})
+
+
+def unsubscribe_submit(request: Request, token: str) -> Response:
+    """One-click unsubscribe: the mail client's `List-Unsubscribe=One-Click` POST, or the
+    landing page's button. No cookie or CSRF token needed: the signed link is the proof."""
+    try:
+        unsubscribe(request.app.state.store, _tokens(request), token, now=_now())
+    except BadLink as exc:
+        return _bad_link(request, exc)
+    return _message(request, "You are unsubscribed", "No more digests will be sent to this "
+                    "address.", link=("/subscribe", "Subscribe again"))
+
+
+def install(app: FastAPI) -> None:
+    """Add the subscription routes and open the page banner's subscribe form."""
+    route = app.add_api_route
+    route("/subscribe", subscribe_form, methods=["GET"], include_in_schema=False)
+    route("/subscribe", subscribe_submit, methods=["POST"], include_in_schema=False)
+    route("/api/v1/subscriptions", subscribe_api, methods=["POST"], status_code=202,
+          tags=["subscriptions"], summary="Subscribe an address to the digest (double opt-in)")
+    for path, page, submit in ((CONFIRM_PATH, confirm_page, confirm_submit),
+                               (MANAGE_PATH, manage_page, manage_submit),
+                               (UNSUBSCRIBE_PATH, unsubscribe_page, unsubscribe_submit)):
+        route(path + "{token}", page, methods=["GET"], include_in_schema=False)
+        route(path + "{token}", submit, methods=["POST"], include_in_schema=False)
+    app.state.templates.env.globals["subscribe_open"] = lambda: True

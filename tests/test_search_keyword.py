@@ -1,0 +1,133 @@
+"""Keyword search end to end on a real store: ranking, syntax, filters, sorts, spelling."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from paperfeed.index.build import refresh_vocabulary
+from paperfeed.models import Author, Paper
+from paperfeed.rank.search import SearchFilters, search
+from paperfeed.store import Store
+
+
+def paper(pid: str, title: str, abstract: str, **kw: object) -> Paper:
+    base = Paper(id=pid, title=title, abstract=abstract, authors=(Author("Ada Lovelace"),),
+                 categories=("cs.LG",), published=datetime(2024, 3, 1, tzinfo=UTC))
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+PAPERS = [
+    paper("p1", "State space models for long sequences",
+          "We study structured state space sequence models such as S4 and Mamba.",
+          categories=("cs.LG", "stat.ML"), published=datetime(2024, 1, 5, tzinfo=UTC),
+          code_urls=("https://github.com/state-spaces/mamba",)),
+    paper("p2", "Attention is all you need",
+          "Transformers replace recurrence with attention; long sequences are costly.",
+          categories=("cs.CL",), published=datetime(2017, 6, 12, tzinfo=UTC),
+          authors=(Author("Ashish Vaswani"), Author("Noam Shazeer"))),
+    paper("p3", "Protein design with diffusion models",
+          "Diffusion generates protein backbones; we design binders.",
+          categories=("q-bio.BM",), published=datetime(2023, 7, 1, tzinfo=UTC)),
+    paper("p4", "Protein design by inverse folding",
+          "Inverse folding networks design protein sequences for a backbone.",
+          categories=("q-bio.BM",), published=datetime(2022, 2, 2, tzinfo=UTC)),
+    paper("p5", "In-context learning in transformers",
+          "Transformers learn in context from examples given in the prompt; we study "
+          "learning dynamics of attention.",
+          categories=("cs.LG",), published=datetime(2024, 5, 5, tzinfo=UTC)),
+]
+
+
+@pytest.fixture
+def filled(store: Store) -> Store:
+    store.upsert_papers(PAPERS)
+    refresh_vocabulary(store)
+    return store
+
+
+def ids(store: Store, query: str, **kw: object) -> list[str]:
+    return [h.paper.id for h in search(store, query, mode="keyword", **kw).hits]  # type: ignore[arg-type]
+
+
+def test_title_matches_rank_above_abstract_matches(filled: Store) -> None:
+    assert ids(filled, "attention")[0] == "p2"
+    assert ids(filled, "long sequences")[0] == "p1"
+
+
+def test_result_carries_total_terms_and_votes(filled: Store) -> None:
+    result = search(filled, "protein design", mode="keyword")
+    assert {h.paper.id for h in result.hits} == {"p3", "p4"}
+    assert result.total == 2
+    assert result.terms == ("protein", "design")
+    assert all(h.votes == 0 and h.score > 0 for h in result.hits)
+
+
+def test_exclusions_phrases_and_fields(filled: Store) -> None:
+    assert ids(filled, "protein design -diffusion") == ["p4"]
+    assert ids(filled, 'protein "inverse folding"') == ["p4"]
+    assert ids(filled, "author:vaswani transformers") == ["p2"]
+    assert set(ids(filled, "cat:q-bio protein")) == {"p3", "p4"}
+    assert ids(filled, "transformers year:2024") == ["p5"]
+
+
+def test_filters_only_list_newest_first(filled: Store) -> None:
+    assert ids(filled, "cat:cs.LG") == ["p5", "p1"]
+    assert ids(filled, "", filters=SearchFilters(has_code=True)) == ["p1"]
+    assert ids(filled, "") == []
+
+
+def test_filters_from_the_page(filled: Store) -> None:
+    f = SearchFilters(categories=("q-bio.BM",), date_from=date(2023, 1, 1))
+    assert ids(filled, "protein design", filters=f) == ["p3"]
+    assert ids(filled, "transformers", filters=SearchFilters(date_to=date(2020, 1, 1))) == ["p2"]
+
+
+def test_sort_by_date_and_by_votes(filled: Store) -> None:
+    assert ids(filled, "transformers", sort="date") == ["p5", "p2"]
+    reader = filled.get_or_create_reader("a@example.org")
+    filled.toggle_vote(reader, "p4")
+    assert ids(filled, "protein design", sort="votes")[0] == "p4"
+    assert search(filled, "protein design", sort="votes").hits[0].votes == 1
+
+
+def test_paging(filled: Store) -> None:
+    everything = ids(filled, "design OR transformers OR sequences", limit=10)
+    assert len(everything) == 5
+    assert ids(filled, "design OR transformers OR sequences", limit=2, offset=2) == \
+        everything[2:4]
+
+
+def test_misspelled_words_are_corrected(filled: Store) -> None:
+    result = search(filled, "protien desing", mode="keyword")
+    assert {h.paper.id for h in result.hits} == {"p3", "p4"}
+    assert {"protein", "design"} <= set(result.terms)
+    assert ids(filled, "tranformers in-context lerning")[0] == "p5"
+
+
+def test_semantic_without_an_embedder_falls_back_to_keywords(filled: Store) -> None:
+    assert search(filled, "attention", mode="semantic").hits[0].paper.id == "p2"
+
+
+def test_bad_mode_is_refused(filled: Store) -> None:
+    with pytest.raises(ValueError, match="mode"):
+        search(filled, "x", mode="magic")
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "NEAR(", "*", "OR", "AND NOT", "🦜🦜",
+                                   "a" * 10_000, "(" * 500, '"" - -- -"', "col:", "author:",
+                                   "^title", "{title}: x", "x NOT", "\x00", "year:99999"])
+def test_hostile_queries_give_results_or_nothing(filled: Store, query: str) -> None:
+    assert isinstance(search(filled, query, mode="keyword").hits, list)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_any_query_string_is_safe(filled: Store, query: str) -> None:
+    result = search(filled, query, mode="keyword")
+    assert result.total >= len(result.hits)

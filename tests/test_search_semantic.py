@@ -1,0 +1,108 @@
+"""Semantic and hybrid search, similar papers and for-you with the real MiniLM model.
+
+The sample papers are embedded once per session (about half a minute on 2 cores); every
+test skips with the reason when the model package is not installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE, SHARED_DATA
+from paperfeed.errors import NotFound
+from paperfeed.index.build import build_index
+from paperfeed.index.embedder import Embedder, load_embedder
+from paperfeed.index.vectors import index_for
+from paperfeed.ingest.jsonl import SOURCE, read_jsonl
+from paperfeed.ingest.run import import_records
+from paperfeed.rank.evaluate import evaluate, load_judged
+from paperfeed.rank.foryou import for_you
+from paperfeed.rank.search import SearchFilters, search
+from paperfeed.rank.similar import similar
+from paperfeed.store import Store, open_store
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    try:
+        return load_embedder("minilm-l6-v2")
+    except ImportError as exc:
+        pytest.skip(f"embedding model not installed: {exc}")
+
+
+@pytest.fixture(scope="session")
+def indexed(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    path = tmp_path_factory.mktemp("semantic") / "sample.db"
+    store = open_store(f"sqlite:///{path}")
+    import_records(store, read_jsonl(SAMPLE), source=SOURCE)
+    report = build_index(store, embedder)
+    assert report.embedded == 119 and report.vocabulary_papers == 119
+    yield store
+    store.close()
+
+
+def top(store: Store, query: str, embedder: Embedder, **kw: object) -> list[str]:
+    return [h.paper.id for h in search(store, query, embedder=embedder, **kw).hits]  # type: ignore[arg-type]
+
+
+def test_index_is_incremental_and_records_the_model(indexed: Store, embedder: Embedder) -> None:
+    assert build_index(indexed, embedder).embedded == 0
+    assert indexed.embedding_counts() == {"minilm-l6-v2": 119}
+    assert len(index_for(indexed, embedder.name)) == 119
+
+
+def test_a_description_in_other_words_finds_the_paper(indexed: Store,
+                                                        embedder: Embedder) -> None:
+    query = "making models hard to fine-tune on harmful tasks"
+    assert "seed-001" in top(indexed, query, embedder, mode="semantic", limit=3)
+    assert "seed-001" in top(indexed, query, embedder, limit=3)
+
+
+def test_misspelled_query_still_finds_the_paper(indexed: Store, embedder: Embedder) -> None:
+    assert top(indexed, "convolutonal kolmogorov arnold netwroks", embedder)[0] == "seed-068"
+
+
+def test_semantic_results_respect_filters(indexed: Store, embedder: Embedder) -> None:
+    with_code = top(indexed, "state space models", embedder, mode="semantic",
+                    filters=SearchFilters(has_code=True), limit=30)
+    papers = indexed.get_papers(with_code)
+    assert papers and all(p.code_urls or p.github_repo for p in papers)
+    assert "seed-001" not in top(indexed, "model immunization -hessian", embedder)
+
+
+def test_similar_papers_share_the_topic(indexed: Store, embedder: Embedder) -> None:
+    ssm = {"seed-004", "seed-020", "seed-074", "seed-088"}
+    found = [h.paper.id for h in similar(indexed, "seed-020", limit=5, embedder=embedder)]
+    assert "seed-020" not in found
+    assert len(ssm & set(found)) >= 2
+    with pytest.raises(NotFound):
+        similar(indexed, "no-such-paper", embedder=embedder)
+
+
+def test_for_you_explains_each_pick(indexed: Store, embedder: Embedder) -> None:
+    hits = for_you(indexed, topics=["state space models"], liked=["seed-001"],
+                   exclude={"seed-004"}, limit=6, embedder=embedder)
+    ids = [h.paper.id for h in hits]
+    assert "seed-004" not in ids and "seed-001" not in ids and len(ids) == 6
+    reasons = {h.reason for h in hits}
+    assert "matches topic 'state space models'" in reasons
+    assert any(r and r.startswith("like Model Immunization") for r in reasons)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "dev_queries.jsonl").exists(),
+                    reason="../shared/data/dev_queries.jsonl is absent")
+def test_hybrid_is_at_least_as_good_as_either_side_on_the_dev_queries(
+        indexed: Store, embedder: Embedder) -> None:
+    queries = load_judged(Path(SHARED_DATA / "dev_queries.jsonl"))
+    scores = {mode: evaluate(lambda q, m=mode: top(indexed, q, embedder, mode=m, limit=10),
+                             queries) for mode in ("keyword", "semantic", "hybrid")}
+    hybrid = scores["hybrid"]
+    assert hybrid["all"].mrr >= 0.95
+    for kind in hybrid:
+        best_single = max(scores["keyword"][kind].mrr, scores["semantic"][kind].mrr)
+        assert hybrid[kind].mrr >= best_single - 0.1, kind

@@ -1,0 +1,130 @@
+"""Untrusted text on the page: LaTeX becomes allow-listed MathML, everything else stays text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from paperfeed.web import tabs
+from paperfeed.web.cache import CachedPage, PageCache
+from paperfeed.web.text import arxiv_links, link_label, rich_text, safe_href
+
+
+def test_inline_latex_becomes_mathml() -> None:
+    html = str(rich_text(r"We bound $\alpha^2 < \beta$ tightly."))
+    assert html.startswith("We bound <math xmlns=\"http://www.w3.org/1998/Math/MathML\"")
+    assert "<msup><mi>α</mi><mn>2</mn></msup><mo>&lt;</mo><mi>β</mi>" in html
+    assert html.endswith("</math> tightly.")
+
+
+def test_display_math_and_other_delimiters() -> None:
+    html = str(rich_text(r"$$\sum_i x_i$$ and \(a+b\) and \[c\]"))
+    assert html.count('display="block"') == 2 and html.count('display="inline"') == 1
+
+
+def test_escaped_dollars_are_money_not_math() -> None:
+    assert str(rich_text(r"It costs \$5 and \$10.")) == r"It costs \$5 and \$10."
+
+
+@pytest.mark.parametrize("latex", [
+    r"$\text{<script>alert(1)</script>}$",
+    r"$\href{javascript:alert(1)}{x}$",
+    r"$\style{background:url(javascript:alert(1))}{y}$",
+    r'$\color{red" onload="alert(1)}{a}$',
+    r"$\mathrm{<img src=x onerror=alert(1)>}$",
+    r"$\text{&#x3C;script&#x3E;}$",
+])
+def test_math_cannot_smuggle_markup(latex: str) -> None:
+    html = str(rich_text(latex))
+    assert "<script" not in html and "<img" not in html
+    assert "href" not in html and "style=" not in html and "onload" not in html
+    assert "javascript" not in html and "mathcolor" not in html
+
+
+def test_markup_outside_math_is_escaped() -> None:
+    html = str(rich_text('<img src=x onerror="alert(1)"> & <b>bold</b>'))
+    assert html == "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"
+
+
+def test_unconvertible_latex_stays_as_written() -> None:
+    assert str(rich_text(r"broken $\frac{1}{$ formula")) == r"broken $\frac{1}{$ formula"
+
+
+def test_terms_are_marked_after_escaping() -> None:
+    html = str(rich_text("Model <immunization> for models", ("model", "immun")))
+    assert html == ("<mark>Model</mark> &lt;<mark>immunization</mark>&gt; for "
+                    "<mark>models</mark>")
+
+
+def test_terms_never_match_inside_entities_or_math() -> None:
+    html = str(rich_text("a & b with $x_{amp}$", ("amp",)))
+    assert "&amp;" in html and "<mark>" not in html
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JaVaScRiPt:alert(1)",
+                                 "data:text/html,<script>", "//evil.example", "http://a b",
+                                 "vbscript:x", "https://", "", None])
+def test_only_http_links_are_allowed(url: str | None) -> None:
+    assert safe_href(url) is None
+
+
+def test_http_links_pass_and_get_short_labels() -> None:
+    assert safe_href("https://github.com/a/b") == "https://github.com/a/b"
+    assert link_label("https://www.github.com/a/b/") == "github.com/a/b"
+
+
+def test_arxiv_links_only_for_arxiv_ids() -> None:
+    assert arxiv_links("2401.01234") == ("https://arxiv.org/abs/2401.01234",
+                                         "https://arxiv.org/pdf/2401.01234")
+    assert arxiv_links("hep-th/9901001") is not None
+    assert arxiv_links("seed-001") is None
+    assert arxiv_links("doi:10.1000/x") is None
+
+
+def test_periods_round_trip_through_urls() -> None:
+    day = date(2026, 8, 21)
+    week = tabs.containing("weekly", day)
+    assert (week.start, week.end, week.slug) == (date(2026, 8, 17), date(2026, 8, 23), "2026-W34")
+    assert tabs.parse("weekly", week.slug) == week
+    month = tabs.containing("monthly", day)
+    assert (month.end, month.url) == (date(2026, 8, 31), "/monthly/2026-08")
+    assert tabs.parse("daily", "2026-08-21").label == "Friday 21 August 2026"
+    for kind, slug in [("daily", "2026-13-01"), ("weekly", "2026-W60"), ("monthly", "2026-1x")]:
+        with pytest.raises(ValueError):
+            tabs.parse(kind, slug)
+
+
+def test_page_cache_empties_when_the_data_version_changes() -> None:
+    version = ["1"]
+    cache = PageCache(lambda: version[0])
+    v = cache.version()
+    cache.put("/", CachedPage.of("<p>one</p>"), v)
+    assert cache.get("/") is not None
+    version[0] = "2"
+    assert cache.version() == "2" and cache.get("/") is None
+
+
+def test_page_cache_refuses_pages_built_from_outdated_data() -> None:
+    version = ["1"]
+    cache = PageCache(lambda: version[0])
+    stale = cache.version()
+    version[0] = "2"
+    cache.version()
+    cache.put("/", CachedPage.of("<p>old</p>"), stale)
+    assert cache.get("/") is None
+
+
+def test_page_cache_entries_expire() -> None:
+    clock = [0.0]
+    cache = PageCache(lambda: "1", ttl=10, clock=lambda: clock[0])
+    cache.put("/", CachedPage.of("x"), cache.version())
+    clock[0] = 11.0
+    assert cache.get("/") is None
+
+
+def test_urls_in_text_become_links_only_for_http() -> None:
+    html = str(rich_text("Code: https://github.com/a/b. Not javascript:alert(1) or "
+                         'https://x.org/"onmouseover="alert(1)', links=True))
+    assert '<a href="https://github.com/a/b" rel="nofollow noopener ugc">' in html
+    assert 'href="javascript' not in html and "onmouseover=\"" not in html
