@@ -22,10 +22,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.installed
 
+# The demo shows the whole sample (119 papers) on one page; a real instance pages by 30.
+DEMO_PAGE_SIZE ?= 120
+
 demo: venv
 	$(BIN)/paperfeed init
 	$(BIN)/paperfeed ingest jsonl data/sample_papers.jsonl
-	$(BIN)/paperfeed serve --host $(HOST) --port $(PORT)
+	$(BIN)/paperfeed index
+	PAPERFEED_PAGE_SIZE=$(DEMO_PAGE_SIZE) $(BIN)/paperfeed serve --host $(HOST) --port $(PORT)
 
 lint: venv
 	$(BIN)/ruff check src tests bench

@@ -152,3 +152,11 @@ def test_categories_filter_keeps_only_wanted_papers(settings: Settings, store: S
                              categories=["cs.PL"], restart=True)
     assert report.result == UpsertResult(new=1)
     assert store.get_paper("2401.00004") is not None
+
+
+def test_a_token_that_does_not_advance_stops_the_harvest(settings: Settings, store: Store,
+                                                         upstream: UpstreamServer) -> None:
+    upstream.route(PATH, [Reply(body=fixture("oai_arxivraw_page1.xml"))])
+    with pytest.raises(IngestAborted, match="the list does not advance"):
+        oai_pmh.harvest(store, settings_for(settings, upstream), "cs")
+    assert len(upstream.hits(PATH)) == 2

@@ -62,16 +62,14 @@ class Upstream:
     asks or interval * 2**attempt; then UpstreamError says what failed.
     """
 
-    def __init__(self, settings: Settings, name: str, *,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, settings: Settings, name: str) -> None:
         self.name = name
         self.interval = settings.request_interval
         self.retries = settings.http_retries
         self.requests = 0
         self._next_at = 0.0
         self._client = httpx.Client(timeout=settings.http_timeout, follow_redirects=True,
-                                    headers={"User-Agent": user_agent(settings)},
-                                    transport=transport)
+                                    headers={"User-Agent": user_agent(settings)})
 
     def __enter__(self) -> Upstream:
         return self
@@ -115,6 +113,8 @@ class Upstream:
             raise _Retry("timed out") from None
         except httpx.TransportError as exc:
             raise _Retry(f"connection failed ({type(exc).__name__}: {exc})") from None
+        finally:  # the interval counts from the answer, so the server never sees two closer
+            self._next_at = time.monotonic() + self.interval
         if response.status_code in RETRY_STATUS:
             asked = retry_after(response.headers.get("Retry-After"))
             shown_wait = f" (Retry-After {asked:g} s)" if asked is not None else ""
@@ -128,11 +128,10 @@ class Upstream:
             raise _Retry(f"unreadable response ({exc})") from None
 
     def _pace(self) -> None:
-        """Sleep until the next request is allowed, then book the slot after it."""
+        """Sleep until the next request is allowed."""
         now = time.monotonic()
         if self._next_at > now:
             time.sleep(self._next_at - now)
-        self._next_at = time.monotonic() + self.interval
         self.requests += 1
 
 

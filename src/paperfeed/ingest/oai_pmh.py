@@ -264,6 +264,9 @@ class _Harvest:
             self._store(page)
             if page.token is None:
                 return started
+            if page.token == params.get("resumptionToken"):
+                raise UpstreamError(f"arXiv OAI-PMH: {where} answered with the token it was "
+                                    "given; the list does not advance")
             params = {"verb": "ListRecords", "resumptionToken": page.token}
             self.tally.store.set_state(self.key, json.dumps({
                 "token": page.token, "from": plan.start_from, "last": self.saved.get("last"),

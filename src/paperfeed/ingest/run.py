@@ -152,6 +152,9 @@ class Prefetcher:
         try:
             for item in self._items:
                 if not self._put(item):
+                    close = getattr(self._items, "close", None)
+                    if close is not None:  # a generator: let it close its files now
+                        close()
                     return
             self._put(_DONE)
         except BaseException as exc:  # handed over to the consumer, raised there

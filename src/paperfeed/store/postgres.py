@@ -155,7 +155,7 @@ class PostgresStore(PgSearch, PgVectors, PgUsers, PgDeliver):
                      "FROM papers_load i")
 
     def get_paper(self, paper_id: str) -> Paper | None:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             found = self._fetch(conn, [paper_id])
         return found[paper_id][0] if paper_id in found else None
 
@@ -168,7 +168,7 @@ class PostgresStore(PgSearch, PgVectors, PgUsers, PgDeliver):
         if day_to is not None:
             where.append("day <= %s")
             args.append(day_to.isoformat())
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute(
                 f"SELECT {PAPER_COLUMNS} FROM papers WHERE {' AND '.join(where)} "
                 "ORDER BY day DESC NULLS LAST, id DESC LIMIT %s OFFSET %s",
@@ -176,18 +176,18 @@ class PostgresStore(PgSearch, PgVectors, PgUsers, PgDeliver):
         return [row_to_paper(r) for r in rows]
 
     def count_papers(self) -> int:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             return int(scalar(conn, "SELECT count(*) FROM papers"))
 
     # -- state ------------------------------------------------------------------------
 
     def get_state(self, key: str) -> str | None:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             value = scalar(conn, "SELECT value FROM ingest_state WHERE key = %s", (key,))
         return None if value is None else str(value)
 
     def set_state(self, key: str, value: str) -> None:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             conn.execute("INSERT INTO ingest_state VALUES (%s, %s, %s) ON CONFLICT (key) DO "
                          "UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                          (key, value, now()))

@@ -87,8 +87,8 @@ class PgBase:
             if self._pool is None:
                 pool: ConnectionPool[Conn] = ConnectionPool(
                     self.url, min_size=1, max_size=self.pool_size, open=False,
-                    kwargs={"row_factory": dict_row}, configure=_configure, timeout=60.0,
-                    name="paperfeed")
+                    kwargs={"row_factory": dict_row, "autocommit": True},
+                    configure=_configure, timeout=60.0, name="paperfeed")
                 try:
                     pool.open(wait=True, timeout=CONNECT_TIMEOUT)
                 except PoolTimeout:
@@ -101,6 +101,13 @@ class PgBase:
     @contextmanager
     def tx(self) -> Iterator[Conn]:
         """One transaction on a pooled connection: committed whole or rolled back whole."""
+        with self.pool().connection() as conn, conn.transaction():
+            yield conn
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Conn]:
+        """A pooled connection where each statement is its own transaction: for reads and
+        single-statement writes (no BEGIN/COMMIT round trips)."""
         with self.pool().connection() as conn:
             yield conn
 
@@ -130,7 +137,7 @@ class PgBase:
 
     def bump_data_version(self) -> None:
         """After a commit that changed papers or votes: page caches everywhere go stale."""
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             conn.execute("SELECT nextval('data_version')")
 
     # -- paper rows -------------------------------------------------------------------------

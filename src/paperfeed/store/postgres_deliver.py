@@ -46,13 +46,13 @@ class PgDeliver(PgBase):
         return row_to_subscription(row), created
 
     def get_subscription(self, subscription_id: int) -> Subscription | None:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             row = conn.execute("SELECT * FROM subscriptions WHERE id = %s",
                                (subscription_id,)).fetchone()
         return None if row is None else row_to_subscription(row)
 
     def find_subscription(self, email: str) -> Subscription | None:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             row = conn.execute("SELECT * FROM subscriptions WHERE email = %s",
                                (email,)).fetchone()
         return None if row is None else row_to_subscription(row)
@@ -61,7 +61,7 @@ class PgDeliver(PgBase):
                            limit: int = 1000) -> list[Subscription]:
         where = "id > %s" + (" AND status = %s" if status is not None else "")
         args = (after_id, *([status] if status is not None else []), limit)
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute(f"SELECT * FROM subscriptions WHERE {where} ORDER BY id "
                                 "LIMIT %s", args).fetchall()
         return [row_to_subscription(r) for r in rows]
@@ -85,13 +85,13 @@ class PgDeliver(PgBase):
             return _changed(conn, subscription_id)
 
     def delete_subscription(self, subscription_id: int) -> bool:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             return conn.execute("DELETE FROM subscriptions WHERE id = %s",
                                 (subscription_id,)).rowcount == 1
 
     def reserve_confirmation(self, subscription_id: int, *, now: datetime,
                              not_since: datetime) -> bool:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             return conn.execute(
                 "UPDATE subscriptions SET confirm_sent_at = %s WHERE id = %s AND "
                 "(confirm_sent_at IS NULL OR confirm_sent_at <= %s)",
@@ -99,7 +99,7 @@ class PgDeliver(PgBase):
 
     def release_confirmation(self, subscription_id: int, *, reserved_at: datetime,
                              previous: datetime | None) -> None:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             conn.execute("UPDATE subscriptions SET confirm_sent_at = %s WHERE id = %s AND "
                          "confirm_sent_at = %s", (ts(previous) if previous else None,
                                                   subscription_id, ts(reserved_at)))
@@ -115,7 +115,7 @@ class PgDeliver(PgBase):
 
     def claim_digest(self, subscription_id: int, digest_date: date, *, worker: str,
                      now: datetime, expires: datetime) -> Claim | None:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             row = conn.execute(
                 "INSERT INTO digest_sends (subscription_id, digest_date, status, claimed_by, "
                 "claim_expires, attempts) VALUES (%s, %s, 'claimed', %s, %s, 1) "
@@ -171,7 +171,7 @@ class PgDeliver(PgBase):
         return True
 
     def skip_digest(self, claim: Claim, *, reason: str, now: datetime) -> bool:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             return conn.execute(
                 "UPDATE digest_sends SET status = 'skipped', error = %s, sent_at = %s "
                 "WHERE subscription_id = %s AND digest_date = %s AND status = 'claimed' AND "
@@ -182,13 +182,13 @@ class PgDeliver(PgBase):
         days = sorted({d.isoformat() for d in digest_dates})
         if not days:
             return set()
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute(f"SELECT subscription_id, digest_date FROM digest_sends WHERE "
                                 f"digest_date = ANY(%s) AND {SETTLED}", (days,)).fetchall()
         return {(int(r["subscription_id"]), date.fromisoformat(r["digest_date"])) for r in rows}
 
     def sent_paper_ids(self, subscription_id: int) -> set[str]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute("SELECT paper_id FROM digest_items WHERE subscription_id = %s",
                                 (subscription_id,)).fetchall()
         return {str(r["paper_id"]) for r in rows}
@@ -196,7 +196,7 @@ class PgDeliver(PgBase):
     def count_digest_sends(self, digest_date: date | None = None) -> dict[str, int]:
         where, args = ("WHERE digest_date = %s", [digest_date.isoformat()]) if digest_date \
             else ("", [])
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute(f"SELECT status, count(*) AS n FROM digest_sends {where} "
                                 "GROUP BY status", args).fetchall()
         return {str(r["status"]): int(r["n"]) for r in rows}

@@ -93,7 +93,7 @@ class PgSearch(PgBase):
     """Search, vocabulary and vote-reading methods of PostgresStore."""
 
     def get_papers(self, paper_ids: Sequence[str]) -> list[Paper]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             found = self._fetch(conn, list(dict.fromkeys(paper_ids)))
         return [found[pid][0] for pid in paper_ids if pid in found]
 
@@ -116,7 +116,7 @@ class PgSearch(PgBase):
         return [pid for pid, _ in rows]
 
     def _newest(self, limit: int) -> list[str]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute("SELECT id FROM papers ORDER BY day DESC NULLS LAST, id DESC "
                                 "LIMIT %s", (limit,)).fetchall()
         return [str(r["id"]) for r in rows]
@@ -144,7 +144,7 @@ class PgSearch(PgBase):
         sql += "".join(f" AND {w}" for w in where)
         sql += " ORDER BY p.day DESC NULLS LAST, p.id DESC" if order == "date" or not positive \
             else " ORDER BY score DESC, p.id"
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute(sql + " LIMIT %s OFFSET %s", [*args, limit, offset]).fetchall()
         return [(str(r["id"]), float(r["score"])) for r in rows]
 
@@ -168,14 +168,14 @@ class PgSearch(PgBase):
         return len(papers)
 
     def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute("SELECT term, df FROM search_vocab WHERE term = ANY(%s)",
                                 (list(dict.fromkeys(terms)),)).fetchall()
         return {str(r["term"]): int(r["df"]) for r in rows}
 
     def match_counts(self, words: Sequence[str], *, cap: int) -> dict[str, int]:
         unique = [w for w in dict.fromkeys(words) if _LEXEME.fullmatch(w)]
-        with self.tx() as conn:  # the lexeme each word stems to, and the papers holding it
+        with self.autocommit() as conn:  # the lexeme each word stems to, and the papers holding it
             rows = conn.execute(
                 "SELECT w, (SELECT coalesce(sum(s.df), 0) FROM search_lexemes s WHERE s.lexeme "
                 "= ANY(tsvector_to_array(to_tsvector('paperfeed', w)))) AS n "
@@ -184,7 +184,7 @@ class PgSearch(PgBase):
         return {w: found.get(w, 0) for w in dict.fromkeys(words)}
 
     def similar_terms(self, word: str, *, limit: int = 50) -> list[tuple[str, int]]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute(
                 "SELECT v.term, v.df FROM search_vocab_tri t JOIN search_vocab v "
                 "ON v.id = t.term_id WHERE t.tri = ANY(%s) AND t.len BETWEEN %s AND %s "
@@ -195,7 +195,7 @@ class PgSearch(PgBase):
     # -- votes (read) and listings ----------------------------------------------------------
 
     def vote_counts(self, paper_ids: Sequence[str]) -> dict[str, int]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute("SELECT paper_id, count(*) AS n FROM votes WHERE paper_id = "
                                 "ANY(%s) GROUP BY paper_id",
                                 (list(dict.fromkeys(paper_ids)),)).fetchall()
@@ -209,7 +209,7 @@ class PgSearch(PgBase):
             sql += " AND paper_id = ANY(%s)"
             args.append(list(dict.fromkeys(paper_ids)))  # type: ignore[arg-type]
         out: dict[str, list[datetime]] = {}
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             for r in conn.execute(sql + " ORDER BY created_at", args).fetchall():
                 out.setdefault(str(r["paper_id"]), []).append(
                     datetime.fromisoformat(r["created_at"]))
@@ -220,7 +220,7 @@ class PgSearch(PgBase):
                                                                    int | None]]:
         where, args = _filters(TextQuery(categories=tuple(categories), date_from=day_from,
                                          date_to=day_to))
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute("SELECT p.id, p.day, p.published, p.upstream_upvotes FROM "
                                 "papers p WHERE " + " AND ".join(where), args).fetchall()
         return [(str(r["id"]), date.fromisoformat(r["day"]),
@@ -243,9 +243,12 @@ def _index_spellings(conn: Conn) -> None:
                          (SPELL_MIN_DF,)).fetchall()
     if not fresh:
         return
-    with conn.cursor() as cur:
-        cur.executemany("INSERT INTO search_vocab_tri VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                        [(tri, len(r["term"]), r["id"]) for r in fresh if spellable(r["term"])
-                         for tri in trigrams(r["term"])])
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS tri_in (tri TEXT, len INTEGER, term_id BIGINT) "
+                 "ON COMMIT DELETE ROWS")
+    copy_rows(conn, "tri_in", ("tri", "len", "term_id"),
+              [(tri, len(r["term"]), r["id"]) for r in fresh if spellable(r["term"])
+               for tri in trigrams(r["term"])])
+    conn.execute("INSERT INTO search_vocab_tri SELECT tri, len, term_id FROM tri_in "
+                 "ON CONFLICT DO NOTHING")
     conn.execute("UPDATE search_vocab SET spell = 1 WHERE id = ANY(%s)",
                  ([r["id"] for r in fresh],))

@@ -21,7 +21,7 @@ class PgUsers(PgBase):
 
     def get_or_create_reader(self, email: str) -> int:
         address, stamp = email.strip().lower(), now()
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             return int(scalar(
                 conn, "INSERT INTO readers (email, created_at, last_seen) VALUES (%s, %s, %s) "
                 "ON CONFLICT (email) DO UPDATE SET last_seen = excluded.last_seen RETURNING id",
@@ -47,26 +47,26 @@ class PgUsers(PgBase):
         return True
 
     def has_voted(self, reader_id: int, paper_ids: Sequence[str]) -> set[str]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute("SELECT paper_id FROM votes WHERE reader_id = %s AND "
                                 "paper_id = ANY(%s)",
                                 (reader_id, list(dict.fromkeys(paper_ids)))).fetchall()
         return {str(r["paper_id"]) for r in rows}
 
     def spend_token(self, nonce: str) -> bool:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             return conn.execute("INSERT INTO spent_tokens (nonce, spent_at) VALUES (%s, %s) "
                                 "ON CONFLICT DO NOTHING", (nonce, now())).rowcount == 1
 
     def data_version(self) -> str:
         # A sequence is not transactional: writers bump it after they commit, so a reader
         # never caches old data under a new version.
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             return str(scalar(conn, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
                                     "FROM data_version"))
 
     def neighbour_days(self, day: date) -> tuple[date | None, date | None]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             row = conn.execute("SELECT (SELECT max(day) FROM papers WHERE day < %s) AS before, "
                                "(SELECT min(day) FROM papers WHERE day > %s) AS after",
                                (day.isoformat(), day.isoformat())).fetchone()
@@ -79,7 +79,7 @@ class PgUsers(PgBase):
 
     def changed_at(self, paper_ids: Sequence[str]) -> datetime | None:
         ids = list(dict.fromkeys(paper_ids))
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             row = conn.execute(
                 "SELECT (SELECT max(modified_at) FROM papers WHERE id = ANY(%s)) AS p, "
                 "(SELECT max(created_at) FROM votes WHERE paper_id = ANY(%s)) AS v",
@@ -90,7 +90,7 @@ class PgUsers(PgBase):
     def iter_papers(self, *, batch: int = 1000) -> Iterator[Paper]:
         after = ""
         while True:
-            with self.tx() as conn:
+            with self.autocommit() as conn:
                 ids = [r["id"] for r in conn.execute(
                     "SELECT id FROM papers WHERE id > %s ORDER BY id LIMIT %s", (after, batch))]
                 found = self._fetch(conn, ids) if ids else {}
@@ -100,7 +100,7 @@ class PgUsers(PgBase):
             after = ids[-1]
 
     def iter_votes(self) -> Iterator[tuple[str, str, datetime]]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute("SELECT r.email, v.paper_id, v.created_at FROM votes v JOIN "
                                 "readers r ON r.id = v.reader_id "
                                 "ORDER BY r.email, v.paper_id").fetchall()
@@ -133,7 +133,7 @@ class PgUsers(PgBase):
         return [str(r["column_name"]) for r in rows]
 
     def iter_subscriptions(self) -> Iterator[dict[str, Any]]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             columns = self._subscription_columns(conn)
             rows = conn.execute("SELECT * FROM subscriptions ORDER BY email").fetchall()
         yield from (subscription_out(row, columns) for row in rows)

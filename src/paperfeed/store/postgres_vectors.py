@@ -46,7 +46,7 @@ class PgVectors(PgBase):
 
     def pending_embeddings(self, model: str, *, limit: int,
                            after: str | None = None) -> list[tuple[str, str, str]]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute(
                 "SELECT p.id, p.title, p.abstract FROM papers p WHERE p.id > %s AND NOT EXISTS "
                 "(SELECT 1 FROM embeddings e WHERE e.paper_id = p.id AND e.model = %s) "
@@ -54,7 +54,7 @@ class PgVectors(PgBase):
         return [(str(r["id"]), str(r["title"]), str(r["abstract"])) for r in rows]
 
     def count_pending_embeddings(self, model: str) -> int:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             pending = scalar(conn, "SELECT (SELECT count(*) FROM papers) - (SELECT count(*) "
                              "FROM embeddings WHERE model = %s)", (model,))
         return max(0, int(pending))
@@ -80,7 +80,7 @@ class PgVectors(PgBase):
 
     def embeddings_since(self, model: str, after: int = 0,
                          limit: int = 50_000) -> tuple[list[str], Vectors, int]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute("SELECT paper_id, vector, seq FROM embeddings WHERE model = %s "
                                 "AND seq > %s ORDER BY seq LIMIT %s",
                                 (model, after, limit), binary=True).fetchall()
@@ -90,7 +90,7 @@ class PgVectors(PgBase):
         return [str(r["paper_id"]) for r in rows], matrix, int(rows[-1]["seq"])
 
     def get_embeddings(self, model: str, paper_ids: Sequence[str]) -> dict[str, Vectors]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute("SELECT paper_id, vector FROM embeddings WHERE model = %s "
                                 "AND paper_id = ANY(%s)",
                                 (model, list(dict.fromkeys(paper_ids))),
@@ -98,7 +98,7 @@ class PgVectors(PgBase):
         return {str(r["paper_id"]): as_array(r["vector"]) for r in rows}
 
     def embedding_counts(self) -> dict[str, int]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute("SELECT model, count(*) AS n FROM embeddings "
                                 "GROUP BY model").fetchall()
         return {str(r["model"]): int(r["n"]) for r in rows}
@@ -107,7 +107,7 @@ class PgVectors(PgBase):
 
     def embedding_dim(self, model: str) -> int | None:
         """The dimension of model's vectors (None: it has none)."""
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             dim = scalar(conn, "SELECT dim FROM embeddings WHERE model = %s LIMIT 1", (model,))
         return None if dim is None else int(dim)
 
@@ -139,7 +139,7 @@ class PgVectors(PgBase):
         query_sql = sql.SQL("SELECT paper_id, 1 - ({order}) AS score FROM embeddings WHERE "
                             "model = {model} AND dim = {dim} ORDER BY {order} LIMIT %s").format(
             order=order, model=sql.Literal(model), dim=sql.Literal(int(dim)))
-        with self.tx() as conn:
+        with self.tx() if k > EF_SEARCH else self.autocommit() as conn:
             if k > EF_SEARCH:  # the candidate list must hold k (pgvector returns at most it)
                 conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(
                     sql.Literal(min(k, 1000))))
@@ -148,7 +148,7 @@ class PgVectors(PgBase):
 
     def _exact(self, model: str, q: Any, k: int,
                among: Sequence[str]) -> list[tuple[str, float]]:
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute(
                 "SELECT paper_id, 1 - (vector <=> %s) AS score FROM embeddings WHERE model = %s "
                 "AND paper_id = ANY(%s) ORDER BY vector <=> %s, paper_id LIMIT %s",
@@ -159,7 +159,7 @@ class PgVectors(PgBase):
                          paper_ids: Sequence[str]) -> dict[str, float]:
         """Cosine similarity of query to each stored vector among paper_ids."""
         q = np.ascontiguousarray(query, dtype=np.float32)
-        with self.tx() as conn:
+        with self.autocommit() as conn:
             rows = conn.execute("SELECT paper_id, 1 - (vector <=> %s) AS score FROM embeddings "
                                 "WHERE model = %s AND paper_id = ANY(%s)",
                                 (q, model, list(dict.fromkeys(paper_ids)))).fetchall()

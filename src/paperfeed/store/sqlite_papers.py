@@ -2,9 +2,10 @@
 
 Rows are first written to a per-connection TEMP staging table, then moved into `papers`
 with one INSERT ... SELECT and one UPDATE ... FROM. The full-text triggers still keep
-papers_fts in step, but inside ONE statement: FTS5 flushes its pending index data at every
-statement savepoint, so row-by-row statements made it flush (and later merge) once per
-paper, which was most of the cost of an import.
+papers_fts in step, in the same transaction (so a kill -9 leaves both or neither), but inside
+ONE statement: FTS5 (as in SQLite 3.40) writes out its pending index data at every statement
+savepoint, so one statement per row made it write, and later merge, a segment per paper,
+which was most of the cost of an import (bench/ingest.py measures both paths).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ _CHUNK = 500
 # Column weights of bm25 over (title, abstract, authors_text): title above abstract above authors.
 BM25_WEIGHTS = (3.0, 1.0, 0.5)
 _VOCAB_CURSOR = "search.vocab_rowid"
+RANK_IN_FTS_TABLE = True  # unfiltered: rank in papers_fts, join papers for the top rows only
 
 
 def _quote(tokens: Sequence[str]) -> str:
@@ -157,6 +158,8 @@ class SqliteSearch:
             where.append(f"p.id IN ({', '.join('?' * len(within))})")
             args += within
         excluded = _any(query.none_of) if query.none_of else ""
+        if positive and not where and order != "date" and RANK_IN_FTS_TABLE:
+            return self._run_text_only(positive, excluded, limit=limit, offset=offset)
         if positive:
             expr = f"({positive}) NOT {excluded}" if excluded else positive
             weights = ", ".join(str(w) for w in BM25_WEIGHTS)
@@ -173,6 +176,19 @@ class SqliteSearch:
         sql += " ORDER BY p.day DESC, p.id DESC" if order == "date" or not positive else \
             " ORDER BY score DESC, p.id"
         rows = self.conn().execute(sql + " LIMIT ? OFFSET ?", [*args, limit, offset])
+        return [(str(r[0]), float(r[1])) for r in rows]
+
+    def _run_text_only(self, positive: str, excluded: str, *, limit: int,
+                       offset: int) -> list[tuple[str, float]]:
+        """Best matches by bm25 from the full-text table alone, papers joined for the top
+        ones only (no filter on papers): several times faster than joining every match."""
+        expr = f"({positive}) NOT {excluded}" if excluded else positive
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        rows = self.conn().execute(
+            f"SELECT p.id, -f.s FROM (SELECT rowid, bm25(papers_fts, {weights}) AS s "
+            "FROM papers_fts WHERE papers_fts MATCH ? ORDER BY s, rowid LIMIT ?) f "
+            "JOIN papers p ON p.rowid = f.rowid ORDER BY f.s, p.id LIMIT ? OFFSET ?",
+            [expr, limit + offset, limit, offset])
         return [(str(r[0]), float(r[1])) for r in rows]
 
     # -- spelling vocabulary ----------------------------------------------------------------
