@@ -260,3 +260,14 @@ def test_migrate_db_command_prints_matching_counts(tmp_path: Path, postgres_url:
     assert out.returncode == 0, out.stderr
     assert "every count matches" in out.stdout
     assert "│ papers " in out.stdout and "│    119 │    119 │" in out.stdout
+
+
+def test_init_never_prints_the_database_password(postgres_url: str) -> None:
+    url = postgres_url.replace("postgres:@", "postgres:s3cret@", 1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERFEED_")}
+    out = subprocess.run([sys.executable, "-m", "paperfeed", "init"], capture_output=True,
+                         text=True, timeout=120, check=False,
+                         env={**env, "PAPERFEED_DATABASE_URL": url})
+    assert out.returncode == 0, out.stderr
+    assert "applied 0001_init" in out.stdout and "postgres:***@" in out.stdout
+    assert "s3cret" not in out.stdout + out.stderr

@@ -24,7 +24,7 @@ from rich.text import Text
 from paperfeed import __version__
 from paperfeed.config import Settings, load_settings
 from paperfeed.errors import PaperfeedError
-from paperfeed.store import Store, open_store
+from paperfeed.store import Store, display_url, open_store
 
 console = Console(stderr=True)
 
@@ -83,7 +83,7 @@ def init(ctx: Context) -> None:
     store = open_store(ctx.settings.database_url, migrate=False)
     applied = store.migrate()
     done = f"applied {', '.join(applied)}" if applied else "schema already up to date"
-    click.echo(f"{store.url}: {done}")
+    click.echo(f"{display_url(store.url)}: {done}")
 
 
 class RateColumn(ProgressColumn):

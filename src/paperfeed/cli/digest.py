@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from paperfeed.cli.base import Context, console, main, pass_ctx, progress_bar
+from paperfeed.store import display_url
 
 _DATE = click.DateTime(["%Y-%m-%d"])
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -129,5 +130,5 @@ def worker(ctx: Context, once: bool) -> None:
 
     logging.basicConfig(level=ctx.settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    click.echo(f"paperfeed worker on {ctx.settings.database_url}", err=True)
+    click.echo(f"paperfeed worker on {display_url(ctx.settings.database_url)}", err=True)
     run_worker(ctx.settings, ctx.store, once=once)

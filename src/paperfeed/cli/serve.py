@@ -9,6 +9,7 @@ import click
 
 from paperfeed.cli.base import Context, main, pass_ctx
 from paperfeed.config import CONFIG_ENV
+from paperfeed.store import display_url
 
 
 @main.command()
@@ -25,7 +26,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int) -> Non
     settings = ctx.settings
     if ctx.config_file:  # worker processes load settings themselves, from the same file
         os.environ[CONFIG_ENV] = str(Path(ctx.config_file).resolve())
-    click.echo(f"paperfeed serving {settings.database_url} at "
+    click.echo(f"paperfeed serving {display_url(settings.database_url)} at "
                f"http://{host or settings.host}:{port or settings.port}", err=True)
     uvicorn.run("paperfeed.web.asgi:app", factory=True, host=host or settings.host,
                 port=port or settings.port, workers=workers, log_level="warning")

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from paperfeed.errors import ConfigError
 from paperfeed.store.base import Store
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "display_url", "open_store"]
+
+
+def display_url(url: str) -> str:
+    """The database URL fit for messages and logs: a password in it is masked."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def open_store(url: str, *, migrate: bool = True, pool_size: int = 10) -> Store:
