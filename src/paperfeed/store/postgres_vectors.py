@@ -28,7 +28,7 @@ from paperfeed.store.postgres_base import (
     scalar,
 )
 
-BUILD_MEMORY = "512MB"  # maintenance_work_mem for an index build (the graph should fit)
+BUILD_MEMORY = "512MB"  # least maintenance_work_mem for an index build (the graph should fit)
 
 
 def index_name(model: str, dim: int) -> str:
@@ -120,8 +120,10 @@ class PgVectors(PgBase):
         with self.tx() as conn:
             if scalar(conn, "SELECT to_regclass(%s)", (name,)) is not None:
                 return False
-            conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(
-                sql.Literal(BUILD_MEMORY)))
+            if scalar(conn, "SELECT pg_size_bytes(current_setting('maintenance_work_mem')) "
+                      "< pg_size_bytes(%s)", (BUILD_MEMORY,)):  # raise it, never lower it
+                conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(
+                    sql.Literal(BUILD_MEMORY)))
             conn.execute(sql.SQL(
                 "CREATE INDEX IF NOT EXISTS {} ON embeddings USING hnsw (({}) "
                 "vector_cosine_ops) WHERE model = {} AND dim = {}").format(
