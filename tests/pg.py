@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import uuid
 import warnings
@@ -50,8 +51,39 @@ class PgServer:
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
 
 
+PREFIX = "paperfeed-pg-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reap_stale() -> None:
+    """Stop and remove the clusters of earlier sessions that were killed before cleaning up."""
+    for base in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        owner, postmaster = base / "owner.pid", base / "data" / "postmaster.pid"
+        try:
+            if _alive(int(owner.read_text())):
+                continue
+            if postmaster.exists():
+                os.kill(int(postmaster.read_text().split()[0]), signal.SIGINT)  # fast shutdown
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def _start() -> tuple[PgServer, Path]:
-    data = Path(tempfile.mkdtemp(prefix="paperfeed-pg-"))
+    _reap_stale()
+    base = Path(tempfile.mkdtemp(prefix=PREFIX))
+    (base / "owner.pid").write_text(str(os.getpid()))
+    data = base / "data"
+    data.mkdir()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pgserver warns when XDG_RUNTIME_DIR is unset
         import pgserver
@@ -68,14 +100,14 @@ def _start() -> tuple[PgServer, Path]:
     version = f"PostgreSQL {row[0] if row else '?'}, pgvector {vector[0] if vector else '?'}"
     with psycopg.connect(handle.get_uri("paperfeed_tests"), autocommit=True) as conn:
         conn.execute("CREATE EXTENSION vector")  # in public, shared by the tests' schemas
-    return PgServer(handle, version), data
+    return PgServer(handle, version), base
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """The session's PostgreSQL server (started on first use, removed at the end)."""
     try:
-        server, data = _start()
+        server, base = _start()
     except Exception as exc:
         message = f"PostgreSQL (pgserver) could not start: {type(exc).__name__}: {exc}"
         if in_ci():
@@ -85,7 +117,7 @@ def pg_server() -> Iterator[PgServer]:
     STARTED.append(server.version)
     yield server
     server.handle.cleanup()
-    shutil.rmtree(data, ignore_errors=True)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
