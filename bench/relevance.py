@@ -2,7 +2,9 @@
 
 1. Judged dev queries (../shared/data/dev_queries.jsonl) over the sample papers, for keyword,
    semantic, hybrid and a reciprocal-rank-fusion baseline (k=60) computed in the same run,
-   plus hybrid at several dense weights (to show how flat the optimum is).
+   plus hybrid at several dense weights (to show how flat the optimum is); the same for
+   bench/heldout_queries.jsonl (48 queries written blind to the dev set and the code; a check
+   against tuning to the dev set, never tuned on).
 2. Recommendations: for each topic query with several relevant papers, each one as the
    "liked" paper; the others should come first (for_you / similar papers).
 3. Known-item search over the 99,188 real papers of ../shared/data/arxiv_corpus.jsonl.gz:
@@ -134,6 +136,7 @@ def machine() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--queries", type=Path, default=SHARED / "dev_queries.jsonl")
+    ap.add_argument("--heldout", type=Path, default=REPO / "bench" / "heldout_queries.jsonl")
     ap.add_argument("--papers", type=Path, default=REPO / "data" / "sample_papers.jsonl")
     ap.add_argument("--model", default="minilm-l6-v2")
     ap.add_argument("--corpus", type=Path, default=SHARED / "arxiv_corpus.jsonl.gz")
@@ -149,8 +152,13 @@ def main() -> None:
         store = corpus_store(Path(tmp) / "sample.db", args.papers, embedder)
         queries = load_judged(args.queries)
         results = {name: evaluate(run, queries) for name, run in runs(store, embedder).items()}
-        parts += [table(f"Dev queries over {args.papers.name} ({args.model})", results),
-                  weight_sweep(store, embedder, queries),
+        parts += [table(f"Dev queries over {args.papers.name} ({args.model})", results)]
+        if args.heldout.exists():
+            held = load_judged(args.heldout)
+            parts.append(table(f"Held-out queries ({args.heldout.name}, written without seeing "
+                               "the dev set or the code)",
+                               {n: evaluate(r, held) for n, r in runs(store, embedder).items()}))
+        parts += [weight_sweep(store, embedder, queries),
                   recommendation_table(store, embedder, queries)]
         store.close()
     if args.known_items and args.corpus.exists():

@@ -131,3 +131,23 @@ def test_hostile_queries_give_results_or_nothing(filled: Store, query: str) -> N
 def test_any_query_string_is_safe(filled: Store, query: str) -> None:
     result = search(filled, query, mode="keyword")
     assert result.total >= len(result.hits)
+
+
+def test_words_next_to_each_other_outrank_the_same_words_apart(store: Store) -> None:
+    store.upsert_papers([
+        paper("apart", "Tasks we study", "Harmful content in many tasks; models fine-tuned."),
+        paper("adjacent", "Tasks we study", "Harmful tasks in many settings; models fine-tuned."),
+    ])
+    refresh_vocabulary(store)
+    assert ids(store, "harmful tasks") == ["adjacent", "apart"]
+
+
+def test_a_spelled_out_method_finds_papers_that_use_its_acronym(store: Store) -> None:
+    store.upsert_papers([
+        paper("acronym", "Explaining similarity models", "We compose LRP explanations."),
+        paper("words", "Relevance of layers", "Layer norms and propagation of relevance."),
+        paper("other", "Unrelated", "Graph coloring."),
+    ])
+    refresh_vocabulary(store)
+    found = ids(store, "layer-wise relevance propagation")
+    assert "acronym" in found and "other" not in found

@@ -82,3 +82,22 @@ def test_correction_prefers_close_common_words_with_the_same_first_letter() -> N
     assert best_correction("sensor", 0, [("tensor", 100)]) is None
     assert best_correction("deap", 5, [("deep", 50)]) is None  # known word, not rare enough
     assert best_correction("deap", 1, [("deep", 50)]) == "deep"
+
+
+def test_words_typed_next_to_each_other_become_pairs() -> None:
+    parsed = parse_query('harmful tasks to fine-tune "quoted words" robust models -bad x y')
+    assert ("harmful", "tasks") in parsed.pairs
+    assert ("tasks", "fine") not in parsed.pairs  # a stopword sits between them
+    assert ("fine", "tune") in parsed.pairs  # the halves of a hyphenated word
+    assert ("tune", "robust") not in parsed.pairs  # a quoted phrase sits between them
+    assert ("robust", "models") in parsed.pairs
+    assert all("x" not in pair for pair in parsed.pairs)  # single letters are no content
+
+
+def test_three_to_five_content_tokens_in_a_row_give_acronyms() -> None:
+    assert parse_query("layer-wise relevance propagation").acronyms == ("lrp",)
+    assert "ssm" in parse_query("state space models for sequences").acronyms
+    assert parse_query("deep learning of models").acronyms == ()  # "of" breaks the run
+    assert parse_query("the top hessian eigenvalue rises").acronyms == ("ther",)
+    assert "the" not in parse_query("top hessian eigenvalue").acronyms  # stopwords never
+    assert parse_query("a b").boosts == ()

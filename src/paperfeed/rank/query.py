@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
 from paperfeed.store.terms import words
 
@@ -44,6 +46,14 @@ class ParsedQuery:
     year_from: int | None = None
     year_to: int | None = None
     text: str = ""  # the words and phrases as typed, for the sentence encoder
+    pairs: tuple[tuple[str, str], ...] = ()  # content words typed next to each other
+    acronyms: tuple[str, ...] = ()  # initials of 3-5 content words typed in a row
+
+    @property
+    def boosts(self) -> tuple[tuple[str, ...], ...]:
+        """Phrases that add to a paper's keyword score: the typed word pairs and the
+        acronyms (see proximity_terms)."""
+        return (*self.pairs, *((a,) for a in self.acronyms))
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -72,11 +82,14 @@ class _Builder:
         self.categories: list[str] = []
         self.years: tuple[int | None, int | None] = (None, None)
         self.text: list[str] = []
+        self.runs: list[list[tuple[str, ...]]] = [[]]  # unquoted words as typed, by token
 
     def add(self, neg: bool, field: str | None, raw: str, quoted: bool) -> None:
         kind = _FIELDS.get(field.lower()) if field else None
         if kind is None and field:  # an unknown field is just more words
             raw = f"{field} {raw}"
+        if kind is not None or neg or quoted:
+            self.runs.append([])  # words on either side were not typed next to each other
         if kind == "author":
             self._add_filter(self.authors, tuple(words(raw)), neg)
         elif kind == "cat":
@@ -116,6 +129,8 @@ class _Builder:
             self.phrases.append(tuple(tokens))
         else:
             self.all_words.extend(tokens)
+        if not quoted:
+            self.runs[-1].append(tuple(tokens))
 
     def build(self) -> ParsedQuery:
         content = [w for w in self.all_words if w not in STOPWORDS and len(w) > 1]
@@ -129,7 +144,49 @@ class _Builder:
             year_from=self.years[0],
             year_to=self.years[1],
             text=" ".join(self.text),
+            **proximity_terms(self.runs),
         )
+
+
+def _content(word: str) -> bool:
+    return word not in STOPWORDS and len(word) > 1
+
+
+def proximity_terms(runs: list[list[tuple[str, ...]]]) -> dict[str, Any]:
+    """Word pairs and acronyms of the words as typed (runs of tokens, a token's words).
+
+    Two content words typed next to each other score extra in a paper that has them next to
+    each other too (the ordered-window part of the sequential dependence model, Metzler and
+    Croft 2005): "harmful tasks" over papers that say harmful and tasks apart. Three to five
+    content tokens in a row also ask for their initials, a hyphenated token giving one letter
+    ("layer-wise relevance propagation" -> lrp), since abstracts name methods by acronym.
+    Search keeps only the acronyms that papers use (bench/RESULTS.md, "Relevance").
+    """
+    pairs: list[tuple[str, str]] = []
+    acronyms: list[str] = []
+    for run in runs:
+        flat = [w for token in run for w in token]
+        pairs += [(a, b) for a, b in pairwise(flat)
+                  if _content(a) and _content(b)]
+        acronyms += _acronyms(run)
+    acronyms = [a for a in dict.fromkeys(acronyms) if a not in STOPWORDS]
+    return {"pairs": tuple(dict.fromkeys(pairs))[:MAX_WORDS],
+            "acronyms": tuple(acronyms)[:MAX_FILTERS]}
+
+
+def _acronyms(run: list[tuple[str, ...]]) -> list[str]:
+    """Initials of every 3 to 5 content tokens in a row (letters only) within one run."""
+    out: list[str] = []
+    streak: list[str] = []
+    for token in [*run, ()]:
+        if token and all(w.isalpha() for w in token) and not (len(token) == 1 and
+                                                              not _content(token[0])):
+            streak.append(token[0][0])
+            continue
+        out += ["".join(streak[i:j]) for i in range(len(streak))
+                for j in range(i + 3, min(len(streak), i + 5) + 1)]
+        streak = []
+    return out
 
 
 def parse_query(query: str) -> ParsedQuery:

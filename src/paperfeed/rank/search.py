@@ -10,8 +10,10 @@ Unlike reciprocal-rank fusion this keeps a paper that one side ranks first near 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from paperfeed.index.embedder import Embedder
 from paperfeed.index.vectors import VectorIndex, index_for
@@ -31,6 +33,7 @@ MAX_DEPTH = 1000  # deepest page reachable
 DENSE_WEIGHT = 0.5  # share of the semantic score in hybrid (bench/relevance.py measures it)
 KEYWORD_DEPTH = 3  # the keyword side's candidates, in multiples of DEPTH
 KEYWORD_BUDGET = 5_000  # papers a query's rare words may match before words are grouped
+_SIDE_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="paperfeed-keyword")
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,8 @@ def text_query(parsed: ParsedQuery, filters: SearchFilters,
     """The store-neutral query: parsed words and every filter. A misspelled word is replaced
     by its correction when no paper has it (known: vocabulary counts), else the correction
     is tried as well; matched (papers per word) groups the words (see word_groups)."""
-    fixes = fixes or {}
-    fixed = [f for w in parsed.words for f in _spellings(w, fixes, known or {})]
+    fixes, known = fixes or {}, known or {}
+    fixed = [f for w in parsed.words for f in _spellings(w, fixes, known)]
     years = (date(parsed.year_from, 1, 1) if parsed.year_from else None,
              date(parsed.year_to, 12, 31) if parsed.year_to else None)
     return TextQuery(
@@ -97,7 +100,30 @@ def text_query(parsed: ParsedQuery, filters: SearchFilters,
         date_from=_later(filters.date_from, years[0]),
         date_to=_earlier(filters.date_to, years[1]),
         has_code=filters.has_code,
+        boosts=boosts(parsed, fixes, known, matched or {}),
     )
+
+
+def boosts(parsed: ParsedQuery, fixes: Mapping[str, str], known: Mapping[str, int],
+           matched: Mapping[str, int]) -> tuple[tuple[str, ...], ...]:
+    """The query's typed word pairs (misspellings fixed) and the acronyms papers use.
+
+    Like words, boosts are bounded by KEYWORD_BUDGET: a pair counts when one of its words is
+    in at most that many papers (matched), since ranking reads every paper that has the pair
+    and two common words together ("language models") would cost more than they sort. An
+    acronym counts when 1 to KEYWORD_BUDGET papers use it (known: vocabulary counts); one
+    nobody uses is a coincidence of initials.
+    """
+    def fixed(word: str) -> str:
+        return fixes[word] if word in fixes and known.get(word, 0) == 0 else word
+
+    def rare(word: str) -> bool:
+        return matched.get(word, KEYWORD_BUDGET + 1) <= KEYWORD_BUDGET
+
+    pairs = [(fixed(a), fixed(b)) for a, b in parsed.pairs]
+    chosen = tuple(dict.fromkeys(p for p in pairs if rare(p[0]) or rare(p[1])))
+    acronyms = tuple((a,) for a in parsed.acronyms if 0 < known.get(a, 0) <= KEYWORD_BUDGET)
+    return chosen + acronyms
 
 
 def _spellings(word: str, fixes: Mapping[str, str], counts: Mapping[str, int]) -> tuple[str, ...]:
@@ -134,7 +160,7 @@ def search(store: Store, query: str, *, mode: str = "hybrid",
     if mode not in MODES or sort not in SORTS:
         raise ValueError(f"mode must be one of {MODES} and sort one of {SORTS}")
     parsed = parse_query(query)
-    known = store.term_counts(parsed.words) if parsed.words else {}
+    known = store.term_counts([*parsed.words, *parsed.acronyms]) if parsed.words else {}
     fixes = corrections(store, parsed.words, known)
     matched = store.match_counts([*parsed.words, *fixes.values()], cap=KEYWORD_BUDGET + 1)
     tq = text_query(parsed, filters, fixes, known, matched)
@@ -148,10 +174,10 @@ def search(store: Store, query: str, *, mode: str = "hybrid",
 
 
 class _Dense:
-    """The semantic side of one search: the encoded query and the index to look it up in."""
+    """The semantic side of one search: the query text, encoded on first use, and the index."""
 
-    def __init__(self, index: VectorIndex, vector: Vectors) -> None:
-        self.index, self.vector = index, vector
+    def __init__(self, index: VectorIndex, embedder: Embedder, text: str) -> None:
+        self.index, self.embedder, self.text = index, embedder, text
 
     @classmethod
     def open(cls, store: Store, embedder: Embedder | None, parsed: ParsedQuery,
@@ -161,7 +187,12 @@ class _Dense:
         index = index_for(store, embedder.name)
         if not len(index):
             return None
-        return cls(index, embedder.embed([dense_text(parsed, fixes)])[0])
+        return cls(index, embedder, dense_text(parsed, fixes))
+
+    @cached_property
+    def vector(self) -> Vectors:
+        vector: Vectors = self.embedder.embed([self.text])[0]
+        return vector
 
     def top(self, store: Store, tq: TextQuery, depth: int, need: int) -> list[tuple[str, float]]:
         """The best papers by similarity that pass the query's filters."""
@@ -175,10 +206,13 @@ def _ranked(store: Store, tq: TextQuery, dense: _Dense | None, *, mode: str,
     if dense is None:
         order = "date" if sort == "date" else "relevance"
         return store.keyword_search(tq, limit=depth, order=order)
-    semantic = dense.top(store, tq, depth, need)
     if mode == "semantic" or weight >= 1.0:
-        return semantic
-    keyword = dict(store.keyword_search(tq, limit=depth * KEYWORD_DEPTH))
+        return dense.top(store, tq, depth, need)
+    # The two sides overlap: full text in a pool thread while this one encodes the query and
+    # searches the vectors (SQLite, psycopg, onnxruntime and numpy all release the GIL).
+    pending = _SIDE_POOL.submit(store.keyword_search, tq, limit=depth * KEYWORD_DEPTH)
+    semantic = dense.top(store, tq, depth, need)
+    keyword = dict(pending.result())
     return fuse_filled(dense, semantic=dict(semantic), keyword=keyword, weight=weight)
 
 

@@ -33,6 +33,7 @@ class TextQuery:
     date_from: date | None = None  # listing day, inclusive
     date_to: date | None = None
     has_code: bool = False
+    boosts: tuple[tuple[str, ...], ...] = ()  # with any_of: phrases that also match and score
 
     @property
     def has_text(self) -> bool:

@@ -51,11 +51,14 @@ def _positive(query: TextQuery, ranked: bool) -> str:
     """The tsquery every match must satisfy (empty: no text condition).
 
     With required phrases, the ranked words are OR-ed with them: they never narrow the
-    match, they only count in the score.
+    match, they only count in the score. So are the boosts (word pairs, acronyms).
     """
     required = [f"({p})" for p in (_phrase(g) for g in query.all_of) if p]
     required += [f"({p})" for p in (_phrase(a, "C") for a in query.authors) if p]
     words = _any_group(query.any_of) if ranked else ""
+    boosts = _any(query.boosts) if words else ""
+    if boosts:  # ts_rank adds up every phrase of the query a paper matches
+        words = f"({words} | {boosts})"
     if words:
         phrases = _any(query.all_of)
         required.append(f"({words} | {phrases})" if phrases else words)

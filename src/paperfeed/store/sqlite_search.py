@@ -46,12 +46,14 @@ def _positive(query: TextQuery, ranked: bool) -> str:
     """The FTS5 expression every match must satisfy (empty: no text condition).
 
     With required phrases, the ranked words are OR-ed with them: they never narrow the
-    match, they only count in the score.
+    match, they only count in the score. So are the boosts (word pairs, acronyms).
     """
     required = [_quote(p) for p in query.all_of]
     required += ["authors_text : " + _quote(a) for a in query.authors]
     if ranked and query.any_of:
         words = _any_group(query.any_of)
+        if query.boosts:  # bm25 adds up every phrase of the expression a paper matches
+            words = f"({words} OR {_any(query.boosts)})"
         required.append(f"({words} OR {_any(query.all_of)})" if query.all_of else words)
     return " AND ".join(required)
 
