@@ -60,6 +60,9 @@ def test_terms_are_marked_after_escaping() -> None:
 def test_terms_never_match_inside_entities_or_math() -> None:
     html = str(rich_text("a & b with $x_{amp}$", ("amp",)))
     assert "&amp;" in html and "<mark>" not in html
+    html = str(rich_text("it's <lt> \"39\" amp", ("lt", "39", "amp")))
+    assert html == ("it&#39;s &lt;<mark>lt</mark>&gt; &#34;<mark>39</mark>&#34; "
+                    "<mark>amp</mark>")
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", " JaVaScRiPt:alert(1)",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 from xml.etree.ElementTree import Element
@@ -80,16 +80,13 @@ def latex_to_mathml(latex: str, display: bool = False) -> str | None:
 
 
 def _marked(text: str, pattern: re.Pattern[str] | None) -> str:
-    """Escaped text with every match of pattern wrapped in <mark> (pieces escaped one by one)."""
-    if pattern is None:
-        return str(escape(text))
-    out, pos = [], 0
-    for match in pattern.finditer(text):
-        out.append(str(escape(text[pos:match.start()])))
-        out.append(f"<mark>{escape(match.group(0))}</mark>")
-        pos = match.end()
-    out.append(str(escape(text[pos:])))
-    return "".join(out)
+    """Escaped text with every match of pattern wrapped in <mark>.
+
+    The pattern runs over the escaped text (one escape call, not one per piece); it matches
+    whole words of letters and digits not preceded by & or #, so never inside an entity.
+    """
+    escaped = str(escape(text))
+    return escaped if pattern is None else pattern.sub(r"<mark>\g<0></mark>", escaped)
 
 
 _SUFFIXES = ("izations", "ization", "ations", "ation", "ings", "ing", "ers", "er", "ies",
@@ -105,14 +102,15 @@ def stem(term: str) -> str:
     return term
 
 
-def terms_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+@lru_cache(maxsize=1024)
+def terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     """A case-insensitive pattern matching words that start with any of terms (stemmed)."""
     kept = sorted({stem(t.strip()) for t in terms if len(t.strip()) >= 2}, key=len,
                   reverse=True)
     if not kept:
         return None
-    return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in kept[:32]) + r")\w*",
-                      re.IGNORECASE)
+    return re.compile(r"(?<![&#])\b(?:" + "|".join(re.escape(t) for t in kept[:32]) +
+                      r")\w*", re.IGNORECASE)
 
 
 def _pieces(text: str) -> Iterator[tuple[str, str | None, bool]]:
