@@ -96,9 +96,10 @@ def session_cookie(db: Path) -> str:
     return f"{SESSION_COOKIE}={Auth(settings).session_value(reader)}"
 
 
-def start_server(db: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(db: Path, port: int, workers: int, model: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERFEED_")}
-    env |= {"PAPERFEED_DATABASE_URL": f"sqlite:///{db}", "PAPERFEED_LOG_LEVEL": "WARNING"}
+    env |= {"PAPERFEED_DATABASE_URL": f"sqlite:///{db}", "PAPERFEED_LOG_LEVEL": "WARNING",
+            "PAPERFEED_EMBEDDING_MODEL": model}
     server = subprocess.Popen([sys.executable, "-m", "paperfeed", "serve", "--port", str(port),
                                "--workers", str(workers)], env=env)
     deadline = time.monotonic() + 60
@@ -193,6 +194,16 @@ def scenarios(db: Path, cookie: str) -> list[tuple[str, list[str], str | None]]:
     ]
 
 
+def vectors_note(db: Path, model: str) -> str:
+    """Which search the server will run: hybrid over the model's vectors, or keyword only."""
+    with sqlite3.connect(db) as conn:
+        n = conn.execute("SELECT count(*) FROM embeddings WHERE model = ?", (model,)).fetchone()[0]
+    if n:
+        return f"Searches are hybrid over {n:,} {model} vectors."
+    return (f"The database has no {model} vectors, so searches are keyword only (build them "
+            f"with `paperfeed index`, or pass --db and --model of a database that has them).")
+
+
 def machine() -> str:
     return (f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
             f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
@@ -216,13 +227,18 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--model", default="minilm-l6-v2", help="the embedding model the "
+                        "server searches with (searches are keyword-only when the database "
+                        "has no vectors from it; see vectors_note)")
     parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
     db = ensure_db(args.db)
+    note = vectors_note(db, args.model)
+    print(note, file=sys.stderr)
     cookie = session_cookie(db)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_server(db, port, args.workers)
+    server = start_server(db, port, args.workers, args.model)
     use_wrk = shutil.which("wrk") is not None
     run = run_wrk if use_wrk else run_python
     results = []
@@ -244,7 +260,7 @@ def main() -> None:
         heading = (f"\n## Web page under load ({datetime.now(UTC):%Y-%m-%d})\n\n"
                    f"`{command}`: {args.connections} connections, {args.duration} s per "
                    f"scenario, {args.workers} uvicorn worker(s), 99,188 papers; machine: "
-                   f"{machine()}.\n\n")
+                   f"{machine()}. {note}\n\n")
         with (REPO / "bench" / "RESULTS.md").open("a") as out:
             out.write(heading + text + "\n")
 

@@ -6,7 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paperfeed.rank.query import MAX_WORDS, parse_query
+from paperfeed.rank.search import without_crowds
 from paperfeed.rank.spelling import best_correction, edit_distance
+from paperfeed.store.base import TextQuery
 
 
 def test_words_are_folded_and_stopwords_dropped() -> None:
@@ -101,3 +103,14 @@ def test_three_to_five_content_tokens_in_a_row_give_acronyms() -> None:
     assert parse_query("the top hessian eigenvalue rises").acronyms == ("ther",)
     assert "the" not in parse_query("top hessian eigenvalue").acronyms  # stopwords never
     assert parse_query("a b").boosts == ()
+
+
+def test_without_crowds_keeps_rare_groups_phrases_and_says_when_nothing_is_left() -> None:
+    tq = TextQuery(any_of=(("kitten",), ("large", "language")), boosts=(("kitten", "large"),))
+    counts = {"kitten": 3, "large": 50_000, "language": 40_000}
+    assert without_crowds(tq, counts) == TextQuery(any_of=(("kitten",),),
+                                                   boosts=(("kitten", "large"),))
+    assert without_crowds(TextQuery(any_of=(("large", "language"),)), counts) is None
+    phrase = TextQuery(any_of=(("large", "language"),), all_of=(("large", "language"),))
+    assert without_crowds(phrase, counts) == TextQuery(all_of=(("large", "language"),))
+    assert without_crowds(tq, {"kitten": 3, "large": 9, "language": 50_000}) is tq

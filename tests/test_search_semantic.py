@@ -18,6 +18,7 @@ from paperfeed.index.embedder import Embedder, load_embedder
 from paperfeed.index.vectors import index_for
 from paperfeed.ingest.jsonl import SOURCE, read_jsonl
 from paperfeed.ingest.run import import_records
+from paperfeed.rank import search as rank_search
 from paperfeed.rank.evaluate import evaluate, load_judged
 from paperfeed.rank.foryou import for_you
 from paperfeed.rank.search import SearchFilters, search
@@ -106,3 +107,15 @@ def test_hybrid_is_at_least_as_good_as_either_side_on_the_dev_queries(
     for kind in hybrid:
         best_single = max(scores["keyword"][kind].mrr, scores["semantic"][kind].mrr)
         assert hybrid[kind].mrr >= best_single - 0.1, kind
+
+
+def test_hybrid_leaves_crowded_word_groups_to_the_dense_side(
+        indexed: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    query = "neural networks learning"  # words most of the sample papers use
+    full = top(indexed, query, embedder, limit=119)
+    monkeypatch.setattr(rank_search, "CROWD", 5)  # as if the corpus were a thousand times larger
+    bounded = top(indexed, query, embedder, limit=119)
+    assert bounded == top(indexed, query, embedder, mode="semantic", limit=119)
+    assert bounded != full  # the keyword side did count before
+    quoted = top(indexed, f'{query} "model immunization"', embedder, limit=5)
+    assert quoted[0] == "seed-001"  # a quoted phrase still reaches the keyword side

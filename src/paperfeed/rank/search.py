@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 
@@ -33,6 +33,7 @@ MAX_DEPTH = 1000  # deepest page reachable
 DENSE_WEIGHT = 0.5  # share of the semantic score in hybrid (bench/relevance.py measures it)
 KEYWORD_DEPTH = 3  # the keyword side's candidates, in multiples of DEPTH
 KEYWORD_BUDGET = 5_000  # papers a query's rare words may match before words are grouped
+CROWD = 10_000  # hybrid leaves out a word group whose rarest word is in more papers than this
 _SIDE_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="paperfeed-keyword")
 
 
@@ -108,17 +109,17 @@ def boosts(parsed: ParsedQuery, fixes: Mapping[str, str], known: Mapping[str, in
            matched: Mapping[str, int]) -> tuple[tuple[str, ...], ...]:
     """The query's typed word pairs (misspellings fixed) and the acronyms papers use.
 
-    Like words, boosts are bounded by KEYWORD_BUDGET: a pair counts when one of its words is
-    in at most that many papers (matched), since ranking reads every paper that has the pair
-    and two common words together ("language models") would cost more than they sort. An
-    acronym counts when 1 to KEYWORD_BUDGET papers use it (known: vocabulary counts); one
-    nobody uses is a coincidence of initials.
+    Boosts are bounded like word groups: a pair counts when one of its words is in at most
+    CROWD papers (matched), since ranking reads every paper that has the pair and two very
+    common words together ("language models") would cost more than they sort. An acronym
+    counts when 1 to KEYWORD_BUDGET papers use it (known: vocabulary counts); one nobody
+    uses is a coincidence of initials.
     """
     def fixed(word: str) -> str:
         return fixes[word] if word in fixes and known.get(word, 0) == 0 else word
 
     def rare(word: str) -> bool:
-        return matched.get(word, KEYWORD_BUDGET + 1) <= KEYWORD_BUDGET
+        return matched.get(word, CROWD + 1) <= CROWD
 
     pairs = [(fixed(a), fixed(b)) for a, b in parsed.pairs]
     chosen = tuple(dict.fromkeys(p for p in pairs if rare(p[0]) or rare(p[1])))
@@ -162,11 +163,12 @@ def search(store: Store, query: str, *, mode: str = "hybrid",
     parsed = parse_query(query)
     known = store.term_counts([*parsed.words, *parsed.acronyms]) if parsed.words else {}
     fixes = corrections(store, parsed.words, known)
-    matched = store.match_counts([*parsed.words, *fixes.values()], cap=KEYWORD_BUDGET + 1)
+    matched = store.match_counts([*parsed.words, *fixes.values()], cap=CROWD + 1)
     tq = text_query(parsed, filters, fixes, known, matched)
     depth = min(MAX_DEPTH, max(DEPTH, offset + limit))
     ranked = _ranked(store, tq, _Dense.open(store, embedder, parsed, fixes, mode), mode=mode,
-                     depth=depth, need=offset + limit, sort=sort, weight=dense_weight)
+                     depth=depth, need=offset + limit, sort=sort, weight=dense_weight,
+                     matched=matched)
     ranked = _sorted(store, ranked, sort)
     page = ranked[offset:offset + max(0, limit)]
     terms = tuple(dict.fromkeys([*parsed.terms, *fixes.values()]))
@@ -199,18 +201,39 @@ class _Dense:
         return nearest(store, self.index, self.vector, tq, depth, need=need)
 
 
-def _ranked(store: Store, tq: TextQuery, dense: _Dense | None, *, mode: str,
-            depth: int, need: int, sort: str, weight: float) -> list[tuple[str, float]]:
+def without_crowds(tq: TextQuery, matched: Mapping[str, int]) -> TextQuery | None:
+    """tq without the word groups whose rarest word is in more than CROWD papers (matched:
+    papers per word), for the keyword side of hybrid; None when nothing is left to match.
+
+    Ranking a group reads and scores every paper that has all its words: "large language
+    models" matches a quarter of a 1 M corpus, about half a second of bm25, to sort papers
+    that the dense side ranks by the same meaning. Rare words, boosts and quoted phrases stay.
+    """
+    def crowded(group: Sequence[str]) -> bool:
+        return min(matched.get(w, CROWD + 1) for w in group) > CROWD
+
+    groups = tuple(g for g in tq.any_of if not crowded(g))
+    if len(groups) == len(tq.any_of):
+        return tq
+    if not groups and not tq.all_of:
+        return None
+    return replace(tq, any_of=groups, boosts=tq.boosts if groups else ())
+
+
+def _ranked(store: Store, tq: TextQuery, dense: _Dense | None, *, mode: str, depth: int,
+            need: int, sort: str, weight: float,
+            matched: Mapping[str, int]) -> list[tuple[str, float]]:
     if not tq.has_text:
         return store.keyword_search(tq, limit=depth) if tq.has_filters else []
     if dense is None:
         order = "date" if sort == "date" else "relevance"
         return store.keyword_search(tq, limit=depth, order=order)
-    if mode == "semantic" or weight >= 1.0:
+    keyword_tq = without_crowds(tq, matched)
+    if mode == "semantic" or weight >= 1.0 or keyword_tq is None:
         return dense.top(store, tq, depth, need)
     # The two sides overlap: full text in a pool thread while this one encodes the query and
     # searches the vectors (SQLite, psycopg, onnxruntime and numpy all release the GIL).
-    pending = _SIDE_POOL.submit(store.keyword_search, tq, limit=depth * KEYWORD_DEPTH)
+    pending = _SIDE_POOL.submit(store.keyword_search, keyword_tq, limit=depth * KEYWORD_DEPTH)
     semantic = dense.top(store, tq, depth, need)
     keyword = dict(pending.result())
     return fuse_filled(dense, semantic=dict(semantic), keyword=keyword, weight=weight)
