@@ -163,7 +163,7 @@ def search(store: Store, query: str, *, mode: str = "hybrid",
     parsed = parse_query(query)
     known = store.term_counts([*parsed.words, *parsed.acronyms]) if parsed.words else {}
     fixes = corrections(store, parsed.words, known)
-    matched = store.match_counts([*parsed.words, *fixes.values()], cap=CROWD + 1)
+    matched = _match_counts(store, [*parsed.words, *fixes.values()], known)
     tq = text_query(parsed, filters, fixes, known, matched)
     depth = min(MAX_DEPTH, max(DEPTH, offset + limit))
     ranked = _ranked(store, tq, _Dense.open(store, embedder, parsed, fixes, mode), mode=mode,
@@ -173,6 +173,16 @@ def search(store: Store, query: str, *, mode: str = "hybrid",
     page = ranked[offset:offset + max(0, limit)]
     terms = tuple(dict.fromkeys([*parsed.terms, *fixes.values()]))
     return SearchResult(hits=hits_for(store, page), total=len(ranked), terms=terms)
+
+
+def _match_counts(store: Store, words: Sequence[str],
+                  known: Mapping[str, int]) -> dict[str, int]:
+    """Papers matched per word, counted up to CROWD + 1. A word the vocabulary already puts
+    in more than CROWD papers is not counted again (full text matches at least the papers
+    that have the word itself), which saves a scan of CROWD rows per common word."""
+    crowded = {w: CROWD + 1 for w in words if known.get(w, 0) > CROWD}
+    rest = [w for w in words if w not in crowded]
+    return crowded | (store.match_counts(rest, cap=CROWD + 1) if rest else {})
 
 
 class _Dense:
