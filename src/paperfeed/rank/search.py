@@ -10,7 +10,6 @@ Unlike reciprocal-rank fusion this keeps a paper that one side ranks first near 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
@@ -34,7 +33,7 @@ DENSE_WEIGHT = 0.5  # share of the semantic score in hybrid (bench/relevance.py 
 KEYWORD_DEPTH = 3  # the keyword side's candidates, in multiples of DEPTH
 KEYWORD_BUDGET = 5_000  # papers a query's rare words may match before words are grouped
 CROWD = 10_000  # hybrid leaves out a word group whose rarest word is in more papers than this
-_SIDE_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="paperfeed-keyword")
+PAIR_BUDGET = 10_000  # papers the word pairs of a query may read (their rarer words' counts)
 
 
 @dataclass(frozen=True)
@@ -109,22 +108,27 @@ def boosts(parsed: ParsedQuery, fixes: Mapping[str, str], known: Mapping[str, in
            matched: Mapping[str, int]) -> tuple[tuple[str, ...], ...]:
     """The query's typed word pairs (misspellings fixed) and the acronyms papers use.
 
-    Boosts are bounded like word groups: a pair counts when one of its words is in at most
-    CROWD papers (matched), since ranking reads every paper that has the pair and two very
-    common words together ("language models") would cost more than they sort. An acronym
-    counts when 1 to KEYWORD_BUDGET papers use it (known: vocabulary counts); one nobody
-    uses is a coincidence of initials.
+    Ranking reads every paper that has a pair, about as many as its rarer word's, so pairs
+    are taken rarest first while those counts (matched) add up to at most PAIR_BUDGET, like rare
+    words under KEYWORD_BUDGET: two common words together ("language models") would cost
+    more than they sort. An acronym counts when 1 to KEYWORD_BUDGET papers use it (known:
+    vocabulary counts); one nobody uses is a coincidence of initials.
     """
     def fixed(word: str) -> str:
         return fixes[word] if word in fixes and known.get(word, 0) == 0 else word
 
-    def rare(word: str) -> bool:
-        return matched.get(word, CROWD + 1) <= CROWD
+    def cost(pair: tuple[str, str]) -> int:
+        return min(matched.get(w, CROWD + 1) for w in pair)
 
-    pairs = [(fixed(a), fixed(b)) for a, b in parsed.pairs]
-    chosen = tuple(dict.fromkeys(p for p in pairs if rare(p[0]) or rare(p[1])))
-    acronyms = tuple((a,) for a in parsed.acronyms if 0 < known.get(a, 0) <= KEYWORD_BUDGET)
-    return chosen + acronyms
+    chosen: list[tuple[str, ...]] = []
+    spent = 0
+    for pair in sorted(dict.fromkeys((fixed(a), fixed(b)) for a, b in parsed.pairs), key=cost):
+        if spent + cost(pair) > PAIR_BUDGET:
+            break
+        chosen.append(pair)
+        spent += cost(pair)
+    acronyms = [(a,) for a in parsed.acronyms if 0 < known.get(a, 0) <= KEYWORD_BUDGET]
+    return (*chosen, *acronyms)
 
 
 def _spellings(word: str, fixes: Mapping[str, str], counts: Mapping[str, int]) -> tuple[str, ...]:
@@ -241,11 +245,8 @@ def _ranked(store: Store, tq: TextQuery, dense: _Dense | None, *, mode: str, dep
     keyword_tq = without_crowds(tq, matched)
     if mode == "semantic" or weight >= 1.0 or keyword_tq is None:
         return dense.top(store, tq, depth, need)
-    # The two sides overlap: full text in a pool thread while this one encodes the query and
-    # searches the vectors (SQLite, psycopg, onnxruntime and numpy all release the GIL).
-    pending = _SIDE_POOL.submit(store.keyword_search, keyword_tq, limit=depth * KEYWORD_DEPTH)
     semantic = dense.top(store, tq, depth, need)
-    keyword = dict(pending.result())
+    keyword = dict(store.keyword_search(keyword_tq, limit=depth * KEYWORD_DEPTH))
     return fuse_filled(dense, semantic=dict(semantic), keyword=keyword, weight=weight)
 
 
