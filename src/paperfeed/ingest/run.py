@@ -6,14 +6,16 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Generic, Protocol, TypeVar, cast
 
 from paperfeed.errors import IngestError
 from paperfeed.models import IngestReport, Paper, Rejected, UpsertResult
 from paperfeed.store import Store
+from paperfeed.store.records import PaperRow
 
 BATCH_SIZE = 2000
 PREFETCH = 2  # batches parsed ahead of the writer (bounds memory)
+T = TypeVar("T")
 
 
 class Progress(Protocol):
@@ -38,6 +40,15 @@ class Checkpoint:
 Item = Paper | Rejected | Checkpoint
 
 
+@dataclass(frozen=True, slots=True)
+class RowBatch:
+    """Rendered papers and rejects read before a checkpoint (None: reading stopped early)."""
+
+    rows: list[PaperRow]
+    rejects: list[Rejected]
+    checkpoint: Checkpoint | None
+
+
 class IngestAborted(IngestError):
     """An import stopped part-way; `report` says what was committed before it stopped."""
 
@@ -56,15 +67,24 @@ class Tally:
 
     def add(self, records: Sequence[Paper | Rejected]) -> UpsertResult:
         """Upsert the papers among records (one transaction) and note the rejects."""
-        bad = [r for r in records if isinstance(r, Rejected)]
-        if self.strict and bad:
-            raise self.abort(f"{bad[0].where}: {bad[0].reason} (--strict stops at the first "
-                             "bad record; the batches before it were imported)")
-        self.rejected.extend(bad)
+        self._note([r for r in records if isinstance(r, Rejected)])
         papers = [r for r in records if isinstance(r, Paper)]
         done = self.store.upsert_papers(papers) if papers else UpsertResult()
         self.result += done
         return done
+
+    def add_rows(self, rows: Sequence[PaperRow], bad: Sequence[Rejected]) -> UpsertResult:
+        """Like add, for rendered rows written in bulk (Store.upsert_rows)."""
+        self._note(bad)
+        done = self.store.upsert_rows(rows, bulk=True) if rows else UpsertResult()
+        self.result += done
+        return done
+
+    def _note(self, bad: Sequence[Rejected]) -> None:
+        if self.strict and bad:
+            raise self.abort(f"{bad[0].where}: {bad[0].reason} (--strict stops at the first "
+                             "bad record; the batches before it were imported)")
+        self.rejected.extend(bad)
 
     def report(self) -> IngestReport:
         return IngestReport(source=self.source, result=self.result,
@@ -97,14 +117,39 @@ def import_records(store: Store, records: Iterable[Item], *, source: str,
     return tally.report()
 
 
+def import_rows(store: Store, batches: Iterable[RowBatch], *, source: str,
+                strict: bool = False, progress: Progress | None = None) -> IngestReport:
+    """Write batches of rendered papers in bulk, each one transaction, saving each batch's
+    checkpoint after it; then let the store bring what it deferred (full text) up to date,
+    also when the import stops part-way. Rejects and strict as in import_records."""
+    tally = Tally(store, source, strict=strict)
+    try:
+        for batch in batches:
+            tally.add_rows(batch.rows, batch.rejects)
+            _mark(tally, batch.checkpoint, len(batch.rows) + len(batch.rejects), progress)
+    except IngestError as exc:
+        store.finish_bulk()
+        if isinstance(exc, IngestAborted):
+            raise
+        raise tally.abort(str(exc)) from None
+    store.finish_bulk()
+    return tally.report()
+
+
 def _apply(tally: Tally, batch: list[Item], progress: Progress | None) -> None:
     records = [r for r in batch if not isinstance(r, Checkpoint)]
     tally.add(records)
-    mark = batch[-1] if isinstance(batch[-1], Checkpoint) else None
+    _mark(tally, batch[-1] if isinstance(batch[-1], Checkpoint) else None, len(records),
+          progress)
+
+
+def _mark(tally: Tally, mark: Checkpoint | None, records: int,
+          progress: Progress | None) -> None:
+    """Save the checkpoint ending a committed batch and tell progress."""
     if mark is not None and mark.key is not None:
         tally.store.set_state(mark.key, mark.value)
     if progress is not None:
-        progress(len(records), done=mark.done if mark else None,
+        progress(records, done=mark.done if mark else None,
                  total=mark.total if mark else None)
 
 
@@ -123,18 +168,18 @@ def _batches(records: Iterable[Item], size: int) -> Iterator[list[Item]]:
 _DONE = object()
 
 
-class Prefetcher:
+class Prefetcher(Generic[T]):
     """Iterates items produced by a helper thread up to `ahead` in advance; an error there is
     raised here, and leaving the `with` block stops the helper."""
 
-    def __init__(self, items: Iterable[list[Item]], ahead: int = PREFETCH) -> None:
+    def __init__(self, items: Iterable[T], ahead: int = PREFETCH) -> None:
         self._items = items
         self._slots: queue.Queue[object] = queue.Queue(maxsize=ahead)
         self._stop = threading.Event()
         self._helper = threading.Thread(target=self._produce, name="ingest-reader",
                                         daemon=True)
 
-    def __enter__(self) -> Iterator[list[Item]]:
+    def __enter__(self) -> Iterator[T]:
         self._helper.start()
         return self._consume()
 
@@ -142,11 +187,11 @@ class Prefetcher:
         self._stop.set()
         self._helper.join(timeout=5)
 
-    def _consume(self) -> Iterator[list[Item]]:
+    def _consume(self) -> Iterator[T]:
         while (item := self._slots.get()) is not _DONE:
             if isinstance(item, BaseException):
                 raise item
-            yield cast(list[Item], item)
+            yield cast(T, item)
 
     def _produce(self) -> None:
         try:
@@ -170,4 +215,6 @@ class Prefetcher:
         return False
 
 
-__all__ = ["BATCH_SIZE", "Checkpoint", "IngestAborted", "Progress", "Tally", "import_records"]
+__all__ = ["BATCH_SIZE", "Checkpoint", "IngestAborted", "Prefetcher", "Progress", "RowBatch",
+           "Tally",
+           "import_records", "import_rows"]

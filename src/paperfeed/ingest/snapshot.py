@@ -16,6 +16,7 @@ from paperfeed.errors import IngestError
 from paperfeed.ingest.codeurls import find_code_urls
 from paperfeed.ingest.jsonl import json_problem
 from paperfeed.ingest.names import join_name, split_authors
+from paperfeed.ingest.parse_process import child_args, parsed_batches
 from paperfeed.ingest.records import (
     arxiv_links,
     optional_text,
@@ -24,7 +25,7 @@ from paperfeed.ingest.records import (
     required_text,
     split_arxiv_id,
 )
-from paperfeed.ingest.run import Checkpoint, Item, Progress, import_records
+from paperfeed.ingest.run import Checkpoint, Item, Progress, import_rows
 from paperfeed.models import Author, IngestReport, Paper, Rejected, Version
 from paperfeed.store import Store
 
@@ -190,11 +191,17 @@ def import_snapshot(store: Store, path: Path, *, category_prefix: str | None = N
                     strict: bool = False, restart: bool = False, batch_size: int = BATCH_SIZE,
                     progress: Progress | None = None) -> IngestReport:
     """Import a snapshot file (plain or gzip), resuming an interrupted import of the same
-    file unless restart; each batch is one transaction, its end saved as the position."""
+    file unless restart; each batch is one transaction, its end saved as the position.
+
+    A child process parses the file (ingest/parse_process.py) while this one writes, in
+    bulk: the full-text index catches up every few tens of thousands of papers and at the
+    end (store/sqlite_papers.py)."""
     key = f"{SOURCE}:{path.resolve()}"
     identity = file_identity(path, category_prefix)
     start = Position() if restart else saved_position(store.get_state(key), identity)
-    records = read_snapshot(path, category_prefix=category_prefix, start=start,
-                            every=batch_size, state_key=key)
-    return import_records(store, records, source=SOURCE, batch_size=batch_size + 1,
-                          strict=strict, progress=progress)
+    batches = parsed_batches(child_args(path, category_prefix=category_prefix, line=start.line,
+                                        offset=start.offset, every=batch_size, state_key=key))
+    try:
+        return import_rows(store, batches, source=SOURCE, strict=strict, progress=progress)
+    finally:
+        batches.close()

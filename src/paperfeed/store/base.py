@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from paperfeed.models import Claim, Paper, Preferences, Subscription, UpsertResult
+from paperfeed.store.records import PaperRow
 
 Vectors = npt.NDArray[np.float32]  # (n, dim), float32, rows L2-normalised
 
@@ -74,6 +75,17 @@ class Store(Protocol):
         ...
 
     def set_state(self, key: str, value: str) -> None: ...
+
+    # -- ingest (issue 3): bulk imports of papers rendered elsewhere (a parser process) -------
+
+    def upsert_rows(self, rows: Sequence[PaperRow], *, bulk: bool = False) -> UpsertResult:
+        """upsert_papers for papers rendered by store.records.paper_row; under bulk the store
+        may defer derived indexes (SQLite's full text) until finish_bulk or a later write."""
+        ...
+
+    def finish_bulk(self) -> None:
+        """Bring what upsert_rows(bulk=True) deferred up to date (one transaction)."""
+        ...
 
     # -- web (issue 5): readers, vote writes, single-use tokens, page-cache version ----------
 

@@ -24,7 +24,14 @@ from paperfeed.store.postgres_deliver import PgDeliver
 from paperfeed.store.postgres_search import PgSearch
 from paperfeed.store.postgres_users import PgUsers
 from paperfeed.store.postgres_vectors import PgVectors
-from paperfeed.store.records import COLUMNS, merge_papers, paper_to_row, row_to_paper
+from paperfeed.store.records import (
+    COLUMNS,
+    PaperRow,
+    merge_papers,
+    paper_to_row,
+    row_paper,
+    row_to_paper,
+)
 from paperfeed.store.terms import words
 
 _INT_COLUMNS = {"version", "upstream_upvotes", "github_stars"}
@@ -87,6 +94,15 @@ class PostgresStore(PgSearch, PgVectors, PgUsers, PgDeliver):
         if result.new or result.updated:
             self.bump_data_version()
         return result
+
+    # -- ingest (issue 3): rendered rows; the tsvector is written with each row, so bulk
+    # defers nothing here
+
+    def upsert_rows(self, rows: Sequence[PaperRow], *, bulk: bool = False) -> UpsertResult:
+        return self.upsert_papers([row_paper(row) for row in rows])
+
+    def finish_bulk(self) -> None:
+        return None
 
     def _apply(self, conn: Conn, incoming: dict[str, Paper]) -> UpsertResult:
         """Like SQLite's: a paper whose row is exactly what is stored is unchanged without

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from paperfeed.models import Author, Paper, Version
@@ -30,6 +32,25 @@ def _dump(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
+def _dump_strings(items: tuple[str, ...]) -> str:
+    """_dump(list(items)), byte for byte, without the encoder's per-call set-up."""
+    try:
+        return f"[{','.join(map(encode_basestring, items))}]"
+    except TypeError:  # not all strings: let the encoder say what it makes of them
+        return _dump(list(items))
+
+
+def _dump_authors(authors: tuple[Author, ...]) -> str:
+    """_dump([_author_json(a) for a in authors]), byte for byte, faster."""
+    try:
+        return "[" + ",".join(
+            f'{{"name":{encode_basestring(a.name)},"affiliation":'
+            f'{encode_basestring(a.affiliation)}}}' if a.affiliation else
+            f'{{"name":{encode_basestring(a.name)}}}' for a in authors) + "]"
+    except TypeError:
+        return _dump([_author_json(a) for a in authors])
+
+
 def paper_to_row(paper: Paper) -> dict[str, Any]:
     """The column values that store a paper (versions are stored apart)."""
     row: dict[str, Any] = {
@@ -37,9 +58,9 @@ def paper_to_row(paper: Paper) -> dict[str, Any]:
         "version": paper.version,
         "title": paper.title,
         "abstract": paper.abstract,
-        "authors": _dump([_author_json(a) for a in paper.authors]),
+        "authors": _dump_authors(paper.authors),
         "authors_text": ", ".join(paper.author_names),
-        "categories": _dump(list(paper.categories)),
+        "categories": _dump_strings(paper.categories),
         "primary_category": paper.primary_category,
         "published": _iso(paper.published),
         "updated": _iso(paper.updated),
@@ -51,21 +72,50 @@ def paper_to_row(paper: Paper) -> dict[str, Any]:
         "license": paper.license,
         "url": paper.url,
         "pdf_url": paper.pdf_url,
-        "code_urls": _dump(list(paper.code_urls)),
+        "code_urls": _dump_strings(paper.code_urls),
         "source": paper.source,
         "upstream_upvotes": paper.upstream_upvotes,
         "github_repo": paper.github_repo,
         "github_stars": paper.github_stars,
-        "ai_keywords": _dump(list(paper.ai_keywords)),
+        "ai_keywords": _dump_strings(paper.ai_keywords),
     }
-    # NUL cannot be stored in PostgreSQL text; both backends drop it (JSON text escapes it).
-    row = {k: v.replace("\x00", "") if isinstance(v, str) and "\x00" in v else v
-           for k, v in row.items()}
-    # The values joined by a separator that no value holds (NUL was removed above); None is
+    # The values joined by a separator that no value holds (NUL is removed below); None is
     # written as a lone NUL. Cheaper than dumping the row to JSON, which bulk imports felt.
-    joined = "\x00\x1f".join("\x00" if v is None else str(v) for v in row.values())
+    joined = _joined(row)
+    if joined.count("\x00") != len(row) - 1 + sum(v is None for v in row.values()):
+        # NUL cannot be stored in PostgreSQL text; both backends drop it (JSON escapes it).
+        row = {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in row.items()}
+        joined = _joined(row)
     row["fingerprint"] = hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
     return row
+
+
+# A paper rendered for storage, cheap to send between processes (plain tuples pickle about
+# 25x faster than Paper objects): the COLUMNS values, and (version, created ISO) pairs.
+RowValues = tuple[Any, ...]
+PaperRow = tuple[RowValues, tuple[tuple[int, str | None], ...]]
+FINGERPRINT = COLUMNS.index("fingerprint")
+
+
+def paper_row(paper: Paper) -> PaperRow:
+    """paper_to_row as a tuple in COLUMNS order, with the versions."""
+    row = paper_to_row(paper)
+    return (_IN_COLUMN_ORDER(row),
+            tuple((v.version, _iso(v.created)) for v in paper.versions))
+
+
+def row_paper(row: PaperRow) -> Paper:
+    """The Paper a PaperRow was made from (NUL characters stay dropped)."""
+    values, versions = row
+    return row_to_paper(dict(zip(COLUMNS, values, strict=True)),
+                        tuple(Version(n, _dt(created)) for n, created in versions))
+
+
+def _joined(row: dict[str, Any]) -> str:
+    return "\x00\x1f".join("\x00" if v is None else str(v) for v in row.values())
+
+
+_IN_COLUMN_ORDER = operator.itemgetter(*COLUMNS)
 
 
 def _author_json(author: Author) -> dict[str, str]:

@@ -13,13 +13,15 @@ from typing import Any
 from paperfeed.errors import NotFound, StoreError
 from paperfeed.models import Paper, UpsertResult, Version
 from paperfeed.store.migrations import load_migrations
-from paperfeed.store.records import merge_papers, row_to_paper
+from paperfeed.store.records import PaperRow, merge_papers, paper_row, row_paper, row_to_paper
 from paperfeed.store.sqlite_deliver import SqliteDeliver  # digests (issue 6)
-from paperfeed.store.sqlite_papers import upsert as upsert_batch  # ingest (issue 3)
+from paperfeed.store.sqlite_papers import catch_up  # ingest (issue 3)
+from paperfeed.store.sqlite_papers import upsert as upsert_batch
 from paperfeed.store.sqlite_search import SqliteSearch  # search (issue 4)
 from paperfeed.store.transfer_rows import subscription_in, subscription_out
 
 _CHUNK = 500  # ids per IN (...) lookup; well below SQLite's variable limit
+BULK_WAL_PAGES = 16384  # WAL auto-checkpoint during bulk imports (64 MB of 4 kB pages)
 
 
 def _now() -> str:
@@ -108,6 +110,7 @@ class SqliteStore(SqliteSearch, SqliteDeliver):
                 conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
                              (migration.version, migration.name, _now()))
                 applied.append(migration.name)
+            catch_up(conn)  # a killed bulk import's papers become searchable at the next open
         return applied
 
     # -- papers -----------------------------------------------------------------------
@@ -117,8 +120,27 @@ class SqliteStore(SqliteSearch, SqliteDeliver):
         for paper in papers:  # the same id twice in one batch merges first
             seen = incoming.get(paper.id)
             incoming[paper.id] = paper if seen is None else merge_papers(seen, paper)
+        rows = {pid: paper_row(p) for pid, p in incoming.items()}
         with self.write() as conn:  # the fast batch path is in sqlite_papers (issue 3)
-            return upsert_batch(conn, incoming, _now(), self._fetch)
+            return upsert_batch(conn, rows, _now(), self._fetch, papers=incoming)
+
+    # -- ingest (issue 3): bulk imports of rendered rows ------------------------------------
+
+    def upsert_rows(self, rows: Sequence[PaperRow], *, bulk: bool = False) -> UpsertResult:
+        incoming: dict[str, PaperRow] = {}
+        for row in rows:  # the same id twice in one batch merges first
+            pid, seen = row[0][0], incoming.get(row[0][0])
+            incoming[pid] = row if seen is None else paper_row(
+                merge_papers(row_paper(seen), row_paper(row)))
+        if bulk:  # copy the WAL back every 64 MB, not 4: about 10% less writer time
+            self.conn().execute(f"PRAGMA wal_autocheckpoint = {BULK_WAL_PAGES}")
+        with self.write() as conn:
+            return upsert_batch(conn, incoming, _now(), self._fetch, bulk=bulk)
+
+    def finish_bulk(self) -> None:
+        with self.write() as conn:
+            catch_up(conn)
+        self.conn().execute("PRAGMA wal_autocheckpoint = 1000")  # SQLite's default
 
     def _fetch(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[Paper, str]]:
         """Stored papers among ids, each with its fingerprint."""

@@ -1,28 +1,42 @@
 """The SQLite write path for papers: one batch upserted fast, in the caller's transaction.
 
-Rows are first written to a per-connection TEMP staging table, then moved into `papers`
-with one INSERT ... SELECT and one UPDATE ... FROM. The full-text triggers still keep
-papers_fts in step, in the same transaction (so a kill -9 leaves both or neither), but inside
-ONE statement: FTS5 (as in SQLite 3.40) writes out its pending index data at every statement
-savepoint, so one statement per row made it write, and later merge, a segment per paper,
-which was most of the cost of an import (bench/ingest.py measures both paths).
+Normal writes go through a per-connection TEMP staging table and move into `papers` with one
+INSERT ... SELECT and one UPDATE ... FROM; the full-text triggers keep papers_fts in step in
+the same transaction, inside ONE statement (FTS5, as in SQLite 3.40, writes out its pending
+index data at every statement savepoint, so one statement per row wrote a segment per paper).
+
+Bulk writes (a snapshot import) go further: new papers skip the per-row triggers and wait in
+a backlog (migration 0007: papers_fts_backlog holds the last indexed rowid), which is indexed
+by one INSERT ... SELECT per FTS_CHUNK papers, in the same transaction as the batch that fills
+the chunk; big statements make few segments and little merging (bench/ingest.py). A kill
+leaves a consistent database whose backlog the next write catches up.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from paperfeed.models import Paper, UpsertResult, Version
-from paperfeed.store.records import COLUMNS, merge_papers, paper_to_row
+from paperfeed.models import Paper, UpsertResult
+from paperfeed.store.records import (
+    COLUMNS,
+    FINGERPRINT,
+    PaperRow,
+    merge_papers,
+    paper_row,
+    row_paper,
+)
 
 Fetch = Callable[[sqlite3.Connection, list[str]], dict[str, tuple[Paper, str]]]
 _CHUNK = 500  # ids per IN (...) lookup
+FTS_CHUNK = 50_000  # backlog papers indexed per statement by bulk writes
 _STAGED = (*COLUMNS, "ingested_at", "modified_at")
 _TEXT = ("title", "abstract", "authors_text")  # what the full-text index holds
 _KEEP = ("id", "ingested_at")  # never overwritten by an update
+_INSERT = (f"INSERT INTO papers ({', '.join(_STAGED)}) "
+           f"VALUES ({', '.join('?' * len(_STAGED))})")
 
 
 @dataclass
@@ -41,47 +55,47 @@ class _Plan:
                             updated=len(self.text_updates) + len(self.other_updates))
 
 
-def upsert(conn: sqlite3.Connection, incoming: dict[str, Paper], now: str,
-           fetch: Fetch) -> UpsertResult:
-    """Insert or merge papers (ids unique) inside the open transaction on conn.
+def upsert(conn: sqlite3.Connection, incoming: Mapping[str, PaperRow], now: str,
+           fetch: Fetch, *, papers: Mapping[str, Paper] | None = None,
+           bulk: bool = False) -> UpsertResult:
+    """Insert or merge rendered papers (ids unique) inside the open transaction on conn.
 
     A paper whose row is exactly what is stored is unchanged without being read back;
-    only papers that differ are fetched whole and merged (store.records.merge_papers).
+    only papers that differ are fetched whole and merged (store.records.merge_papers), with
+    the arriving Paper taken from papers when given. Under bulk, new papers join the
+    full-text backlog; otherwise a backlog left by others is indexed first.
     """
-    rows = {pid: paper_to_row(p) for pid, p in incoming.items()}
-    stored = _fingerprints(conn, list(rows))
+    stored = _fingerprints(conn, list(incoming))
     plan = _Plan()
-    differing = [pid for pid in rows if pid in stored and rows[pid]["fingerprint"] != stored[pid]]
+    differing = [pid for pid, (values, _) in incoming.items()
+                 if pid in stored and values[FINGERPRINT] != stored[pid]]
     old = fetch(conn, differing) if differing else {}
-    for pid, paper in incoming.items():
+    for pid, (values, versions) in incoming.items():
         if pid not in stored:
-            plan.inserts.append((*(rows[pid][c] for c in COLUMNS), now, now))
-            _add_versions(plan, pid, paper.versions)
+            plan.inserts.append((*values, now, now))
         elif pid not in old:  # same fingerprint: nothing to merge; versions may be new
             plan.unchanged += 1
-            _add_versions(plan, pid, paper.versions)
         else:
-            _plan_merge(plan, old[pid][0], paper, old[pid][1], now)
-    _write(conn, plan)
+            arrived = papers[pid] if papers is not None else row_paper(incoming[pid])
+            _plan_merge(plan, old[pid][0], arrived, old[pid][1], now)
+            continue
+        plan.versions.extend((pid, number, created) for number, created in versions)
+    if not bulk:
+        catch_up(conn)
+    _write(conn, plan, bulk)
     return plan.result()
 
 
 def _plan_merge(plan: _Plan, old: Paper, arrived: Paper, fingerprint: str, now: str) -> None:
     merged = merge_papers(old, arrived)
-    row = paper_to_row(merged)
-    _add_versions(plan, merged.id, merged.versions)
-    if row["fingerprint"] == fingerprint:
+    values, versions = paper_row(merged)
+    plan.versions.extend((merged.id, number, created) for number, created in versions)
+    if values[FINGERPRINT] == fingerprint:
         plan.unchanged += 1
         return
-    values = (*(row[c] for c in COLUMNS), now, now)
     same_text = (old.title, old.abstract, old.author_names) == (
         merged.title, merged.abstract, merged.author_names)
-    (plan.other_updates if same_text else plan.text_updates).append(values)
-
-
-def _add_versions(plan: _Plan, pid: str, versions: Sequence[Version]) -> None:
-    plan.versions.extend((pid, v.version, v.created.isoformat() if v.created else None)
-                         for v in versions)
+    (plan.other_updates if same_text else plan.text_updates).append((*values, now, now))
 
 
 def _fingerprints(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
@@ -94,11 +108,14 @@ def _fingerprints(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
     return found
 
 
-def _write(conn: sqlite3.Connection, plan: _Plan) -> None:
-    """Each kind of change as one statement over the staged rows."""
+def _write(conn: sqlite3.Connection, plan: _Plan, bulk: bool) -> None:
+    """Each kind of change as one statement over the staged rows (bulk inserts: the rows
+    straight into papers, the full text left to the backlog)."""
     text_columns = [c for c in _STAGED if c not in _KEEP]
     other_columns = [c for c in text_columns if c not in _TEXT]
-    if plan.inserts:
+    if plan.inserts and bulk:
+        _insert_bulk(conn, plan.inserts)
+    elif plan.inserts:
         _stage(conn, plan.inserts)
         conn.execute(f"INSERT INTO papers ({', '.join(_STAGED)}) SELECT {', '.join(_STAGED)} "
                      "FROM temp.paper_staging ORDER BY rowid")
@@ -118,3 +135,28 @@ def _stage(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS paper_staging ({', '.join(_STAGED)})")
     conn.executemany(f"INSERT INTO temp.paper_staging VALUES "
                      f"({', '.join('?' * len(_STAGED))})", rows)
+
+
+def _insert_bulk(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """New papers into the backlog (opened at the current last rowid if there is none);
+    the backlog is indexed once it holds FTS_CHUNK papers."""
+    conn.execute("INSERT OR IGNORE INTO papers_fts_backlog (id, done) "
+                 "SELECT 1, coalesce(max(rowid), 0) FROM papers")
+    conn.executemany(_INSERT, rows)
+    pending = conn.execute("SELECT (SELECT max(rowid) FROM papers) - done "
+                           "FROM papers_fts_backlog").fetchone()
+    if pending is not None and pending[0] >= FTS_CHUNK:
+        catch_up(conn)
+
+
+def catch_up(conn: sqlite3.Connection) -> bool:
+    """Index the papers waiting in the full-text backlog, in one statement, and close the
+    backlog (inside the caller's transaction); False when there was none."""
+    backlog = conn.execute("SELECT done FROM papers_fts_backlog").fetchone()
+    if backlog is None:
+        return False
+    conn.execute("INSERT INTO papers_fts (rowid, title, abstract, authors_text) "
+                 "SELECT rowid, title, abstract, authors_text FROM papers WHERE rowid > ? "
+                 "ORDER BY rowid", (backlog[0],))
+    conn.execute("DELETE FROM papers_fts_backlog")
+    return True
