@@ -124,7 +124,8 @@ def run_wrk(name: str, base: str, paths: list[str], args: argparse.Namespace,
     (folder / "paths.txt").write_text("\n".join(paths) + "\n")
     (folder / "paths.lua").write_text(LUA.replace("NTHREADS", str(args.threads)))
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
-               "--timeout", "10s", "--latency", "-s", str(folder / "paths.lua")]
+               "--timeout", "10s", "--latency", "-s", str(folder / "paths.lua"),
+               "-H", "Accept-Encoding: gzip"]  # as browsers ask (httpx asks by itself)
     if header:
         command += ["-H", header]
     out = subprocess.run([*command, base], capture_output=True, text=True, check=True,
@@ -230,6 +231,7 @@ def main() -> None:
     parser.add_argument("--model", default="minilm-l6-v2", help="the embedding model the "
                         "server searches with (searches are keyword-only when the database "
                         "has no vectors from it; see vectors_note)")
+    parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
     parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
     db = ensure_db(args.db)
@@ -244,6 +246,8 @@ def main() -> None:
     results = []
     try:
         for name, paths, header in scenarios(db, cookie):
+            if args.only and args.only not in name:
+                continue
             for path in paths[:1] if "distinct" in name else paths[:50]:  # warm up
                 urllib.request.urlopen(urllib.request.Request(
                     base + path, headers=dict([header.split(": ", 1)]) if header else {}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from threadpoolctl import threadpool_limits
 
 from paperfeed.config import load_settings
 from paperfeed.store import open_store
@@ -10,7 +11,13 @@ from paperfeed.web.app import create_app
 
 
 def app() -> FastAPI:
-    """uvicorn factory (`paperfeed.web.asgi:app`, factory=True)."""
+    """uvicorn factory (`paperfeed.web.asgi:app`, factory=True).
+
+    BLAS runs single-threaded in a web worker: requests are the parallelism, and OpenBLAS's
+    own threads (one per core, spinning between calls) fought the other workers for the
+    cores; uncached searches went from 42 to 87 requests/s on 2 cores (bench/RESULTS.md).
+    """
+    threadpool_limits(limits=1, user_api="blas")
     settings = load_settings()
     return create_app(settings, open_store(settings.database_url,
                                            pool_size=settings.database_pool_size))

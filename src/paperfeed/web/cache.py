@@ -30,7 +30,9 @@ class CachedPage:
     def of(cls, html: str, status: int = 200) -> CachedPage:
         body = html.encode()
         tag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), tag, status)
+        # Level 1: a page is compressed once, on the request that misses the cache, where
+        # level 6 cost 3.3 ms of an 80 kB search page and saved 15% of 24 kB.
+        return cls(body, gzip.compress(body, compresslevel=1, mtime=0), tag, status)
 
     def response(self, request: Request) -> Response:
         """The page as a response: 304 when the client has it, gzipped when it accepts gzip."""

@@ -79,16 +79,6 @@ def latex_to_mathml(latex: str, display: bool = False) -> str | None:
     return serialize_mathml(element)
 
 
-def _marked(text: str, pattern: re.Pattern[str] | None) -> str:
-    """Escaped text with every match of pattern wrapped in <mark>.
-
-    The pattern runs over the escaped text (one escape call, not one per piece); it matches
-    whole words of letters and digits not preceded by & or #, so never inside an entity.
-    """
-    escaped = str(escape(text))
-    return escaped if pattern is None else pattern.sub(r"<mark>\g<0></mark>", escaped)
-
-
 _SUFFIXES = ("izations", "ization", "ations", "ation", "ings", "ing", "ers", "er", "ies",
              "ed", "es", "s")
 
@@ -126,20 +116,41 @@ def _pieces(text: str) -> Iterator[tuple[str, str | None, bool]]:
     yield text[pos:], None, False
 
 
-def _prose(text: str, pattern: re.Pattern[str] | None, links: bool) -> str:
-    """Escaped, marked text whose http(s) URLs are links when links is set."""
+_MARK = r"<mark>\g<0></mark>"
+Segment = tuple[bool, str]  # (escaped prose where terms may be marked?, its HTML)
+
+
+def _prose(text: str, links: bool) -> list[Segment]:
+    """Escaped text, its http(s) URLs as finished links when links is set."""
     if not links:
-        return _marked(text, pattern)
+        return [(True, str(escape(text)))]
     out, pos = [], 0
     for match in _URL.finditer(text):
         url = match.group(0).rstrip(".,;:!?)]'")
-        out.append(_marked(text[pos:match.start()], pattern))
+        out.append((True, str(escape(text[pos:match.start()]))))
         href = safe_href(url)
-        out.append(f'<a href="{escape(href)}" rel="nofollow noopener ugc">{escape(url)}</a>'
-                   if href else str(escape(url)))
+        out.append((False, f'<a href="{escape(href)}" rel="nofollow noopener ugc">'
+                           f'{escape(url)}</a>' if href else str(escape(url))))
         pos = match.start() + len(url)
-    out.append(_marked(text[pos:], pattern))
-    return "".join(out)
+    out.append((True, str(escape(text[pos:]))))
+    return out
+
+
+@lru_cache(maxsize=16384)
+def _segments(text: str, math: bool, display: bool, links: bool) -> tuple[Segment, ...]:
+    """text as safe HTML pieces: escaped prose, and finished MathML and links. Cached per text
+    (not per query), since the same papers come back in many different searches."""
+    out: list[Segment] = []
+    for before, formula, is_block in (_pieces(text) if math else [(text, None, False)]):
+        out += _prose(before, links)
+        if formula is None:
+            continue
+        rendered = latex_to_mathml(formula.strip(), display and is_block) \
+            if formula.strip() else None
+        delimiter = "$$" if is_block else "$"
+        out.append((False, rendered) if rendered is not None
+                   else (True, str(escape(f"{delimiter}{formula}{delimiter}"))))
+    return tuple(out)
 
 
 @lru_cache(maxsize=16384)
@@ -148,22 +159,14 @@ def rich_text(text: str, terms: tuple[str, ...] = (), *, math: bool = True,
     """Untrusted text as safe HTML: escaped, LaTeX rendered as MathML, terms in <mark>.
 
     display=False sets display formulas ($$...$$) inline too, for compact cards; links=True
-    turns http(s) URLs into links (never any other scheme).
+    turns http(s) URLs into links (never any other scheme). Terms are marked in the escaped
+    prose only (never inside MathML or a link), by a pattern that never matches inside an
+    entity (terms_pattern).
     """
     pattern = terms_pattern(terms)
-    if not math:
-        return Markup(_prose(text, pattern, links))  # noqa: S704 (every piece escaped)
-    out = []
-    for before, formula, is_block in _pieces(text):
-        out.append(_prose(before, pattern, links))
-        if formula is None:
-            continue
-        block = display and is_block
-        rendered = latex_to_mathml(formula.strip(), block) if formula.strip() else None
-        delimiter = "$$" if is_block else "$"
-        out.append(rendered if rendered is not None
-                   else _marked(f"{delimiter}{formula}{delimiter}", pattern))
-    return Markup("".join(out))  # noqa: S704 (escaped text, allow-listed MathML)
+    return Markup("".join(  # noqa: S704 (escaped text, allow-listed MathML, checked links)
+        pattern.sub(_MARK, html) if prose and pattern is not None else html
+        for prose, html in _segments(text, math, display, links)))
 
 
 def safe_href(url: str | None) -> str | None:
