@@ -92,8 +92,9 @@ def session_cookie(db: Path) -> str:
     settings = load_settings(environ={}, database_url=f"sqlite:///{db}")
     store = open_store(settings.database_url)
     reader = Reader(store.get_or_create_reader("bench@example.org"), "bench@example.org")
+    epoch = store.session_epoch(reader.id) or 0
     store.close()
-    return f"{SESSION_COOKIE}={Auth(settings).session_value(reader)}"
+    return f"{SESSION_COOKIE}={Auth(settings).session_value(reader, epoch)}"
 
 
 def start_server(db: Path, port: int, workers: int, model: str) -> subprocess.Popen[bytes]:

@@ -193,7 +193,8 @@ def test_a_signed_in_reader_toggles_a_vote(seeded: TestClient, store: Store) -> 
     from paperfeed.web.auth import SESSION_COOKIE, Reader
 
     reader = Reader(store.get_or_create_reader("me@example.org"), "me@example.org")
-    seeded.cookies.set(SESSION_COOKIE, seeded.app.state.auth.session_value(reader))
+    seeded.cookies.set(SESSION_COOKIE, seeded.app.state.auth.session_value(
+        reader, store.session_epoch(reader.id) or 0))
     token = {"X-CSRF-Token": csrf_token(seeded)}
     first = seeded.post("/api/v1/papers/hep-th/9901001/vote", headers=token)
     assert first.json() == {"paper_id": "hep-th/9901001", "voted": True, "votes": 1}

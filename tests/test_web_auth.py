@@ -143,6 +143,19 @@ def test_sign_out_ends_the_session(web: TestClient, smtp_server: SmtpServer) -> 
     assert "Sign out" not in web.get("/").text
 
 
+def test_sign_out_also_ends_a_copied_session_cookie(web: TestClient,
+                                                    smtp_server: SmtpServer) -> None:
+    sign_in(web, smtp_server)
+    copied = web.cookies.get("pf_session")
+    home = web.get("/")
+    web.post("/signout", data={"csrf_token": csrf(home.text)}, follow_redirects=False)
+    web.cookies.set("pf_session", copied)  # e.g. taken from the browser before signing out
+    assert "Sign out" not in web.get("/").text
+    web.app.state.auth.forget("ada@example.org")  # not a minute later: lift the link limit
+    sign_in(web, smtp_server)  # signing in again gives a session that works
+    assert "Sign out" in web.get("/").text
+
+
 @pytest.mark.parametrize("path", ["/signin", "/signout", "/votes", "/signin/verify"])
 def test_state_changing_forms_need_the_csrf_token(web: TestClient, path: str) -> None:
     web.get("/signin")  # the browser has a CSRF cookie, but the form carries no token

@@ -22,6 +22,15 @@ def test_a_reader_is_created_once_per_address_whatever_its_case(store: Store) ->
     assert store.get_or_create_reader("bob@example.org") != first
 
 
+def test_ending_sessions_moves_the_reader_to_a_new_epoch(store: Store) -> None:
+    ada, bob = store.get_or_create_reader("ada@example.org"), store.get_or_create_reader("b@x.org")
+    assert store.session_epoch(ada) == 0 and store.session_epoch(10**9) is None
+    store.end_sessions(ada)
+    assert store.session_epoch(ada) == 1 and store.session_epoch(bob) == 0
+    store.get_or_create_reader("ada@example.org")  # signing in again keeps the epoch
+    assert store.session_epoch(ada) == 1
+
+
 def test_voting_twice_removes_the_vote(store: Store) -> None:
     store.upsert_papers([_paper("p1"), _paper("p2")])
     reader = store.get_or_create_reader("ada@example.org")

@@ -93,6 +93,15 @@ class Store(Protocol):
         """The id of the reader with this e-mail (trimmed, lower-cased); created on first use."""
         ...
 
+    def session_epoch(self, reader_id: int) -> int | None:
+        """The reader's session epoch (sessions issued in an older one are over); None when
+        there is no such reader."""
+        ...
+
+    def end_sessions(self, reader_id: int) -> None:
+        """Sign the reader out everywhere: move on to a new session epoch."""
+        ...
+
     def toggle_vote(self, reader_id: int, paper_id: str) -> bool:
         """Add this reader's vote for a paper, or remove it if present; True when now voted.
 

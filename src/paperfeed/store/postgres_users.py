@@ -27,6 +27,17 @@ class PgUsers(PgBase):
                 "ON CONFLICT (email) DO UPDATE SET last_seen = excluded.last_seen RETURNING id",
                 (address, stamp, stamp)))
 
+    def session_epoch(self, reader_id: int) -> int | None:
+        with self.autocommit() as conn:
+            row = conn.execute("SELECT session_epoch FROM readers WHERE id = %s",
+                               (reader_id,)).fetchone()
+        return None if row is None else int(row["session_epoch"])
+
+    def end_sessions(self, reader_id: int) -> None:
+        with self.autocommit() as conn:
+            conn.execute("UPDATE readers SET session_epoch = session_epoch + 1 WHERE id = %s",
+                         (reader_id,))
+
     def toggle_vote(self, reader_id: int, paper_id: str) -> bool:
         try:
             with self.tx() as conn:

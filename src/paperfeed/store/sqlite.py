@@ -212,6 +212,16 @@ class SqliteStore(SqliteSearch, SqliteDeliver):
             row = conn.execute("SELECT id FROM readers WHERE email = ?", (address,)).fetchone()
         return int(row[0])
 
+    def session_epoch(self, reader_id: int) -> int | None:
+        row = self.conn().execute("SELECT session_epoch FROM readers WHERE id = ?",
+                                  (reader_id,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def end_sessions(self, reader_id: int) -> None:
+        with self.write() as conn:
+            conn.execute("UPDATE readers SET session_epoch = session_epoch + 1 WHERE id = ?",
+                         (reader_id,))
+
     def toggle_vote(self, reader_id: int, paper_id: str) -> bool:
         with self.write() as conn:
             removed = conn.execute("DELETE FROM votes WHERE reader_id = ? AND paper_id = ?",

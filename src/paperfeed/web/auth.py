@@ -6,6 +6,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -64,17 +65,23 @@ class Auth:
         self._sent: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def session_value(self, reader: Reader) -> str:
-        return self._serializer.dumps({"r": reader.id, "e": reader.email}, salt="session")
+    def session_value(self, reader: Reader, epoch: int) -> str:
+        """A signed session for reader, valid while the reader's session epoch is epoch."""
+        return self._serializer.dumps({"r": reader.id, "e": reader.email, "g": epoch},
+                                      salt="session")
 
-    def reader_from(self, cookie: str | None) -> Reader | None:
+    def reader_from(self, cookie: str | None,
+                    epoch_of: Callable[[int], int | None]) -> Reader | None:
+        """The reader of a valid, unexpired session cookie that was not signed out
+        (epoch_of: the reader's current session epoch, Store.session_epoch)."""
         if not cookie:
             return None
         try:
             data = self._serializer.loads(cookie, salt="session", max_age=SESSION_MAX_AGE)
-            return Reader(int(data["r"]), str(data["e"]))
-        except (BadSignature, KeyError, TypeError, ValueError):
+            reader, epoch = Reader(int(data["r"]), str(data["e"])), int(data.get("g", 0))
+        except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
             return None
+        return reader if epoch_of(reader.id) == epoch else None
 
     def link_token(self, email: str, next_path: str) -> str:
         return self._serializer.dumps(
@@ -124,7 +131,8 @@ def current_reader(request: Request) -> Reader | None:
     state = request.state
     if not hasattr(state, "reader"):
         auth: Auth = request.app.state.auth
-        state.reader = auth.reader_from(request.cookies.get(SESSION_COOKIE))
+        state.reader = auth.reader_from(request.cookies.get(SESSION_COOKIE),
+                                        request.app.state.store.session_epoch)
     reader: Reader | None = state.reader
     return reader
 
@@ -195,15 +203,20 @@ def verify_submit(request: Request, token: str = Form("", max_length=2000),
     if not store.spend_token(nonce):
         return _bad_link(request, "This sign-in link was already used; links work once.")
     reader = Reader(store.get_or_create_reader(email), email.strip().lower())
+    session = auth.session_value(reader, store.session_epoch(reader.id) or 0)
     response = RedirectResponse(target, status_code=303)
     response.raw_headers.append((b"set-cookie", cookie_header(
-        SESSION_COOKIE, auth.session_value(reader), max_age=SESSION_MAX_AGE, secure=auth.secure)))
+        SESSION_COOKIE, session, max_age=SESSION_MAX_AGE, secure=auth.secure)))
     return response
 
 
 def signout(request: Request, _: None = Depends(require_csrf)) -> Response:
-    """End the session and return home."""
+    """End the reader's sessions, on every device (a copied cookie stops working too), and
+    return home."""
     auth: Auth = request.app.state.auth
+    reader = current_reader(request)
+    if reader is not None:
+        request.app.state.store.end_sessions(reader.id)
     response = RedirectResponse("/", status_code=303)
     response.raw_headers.append((b"set-cookie", cookie_header(
         SESSION_COOKIE, "", max_age=0, secure=auth.secure)))
