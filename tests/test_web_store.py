@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -61,6 +61,13 @@ def test_a_token_nonce_can_be_spent_only_once(store: Store) -> None:
     assert store.spend_token("n-1") is True
     assert store.spend_token("n-1") is False
     assert store.spend_token("n-2") is True
+
+
+def test_spent_nonces_are_forgotten_once_their_tokens_have_expired(store: Store) -> None:
+    assert store.spend_token("n1") and store.spend_token("n2")
+    assert store.forget_spent_tokens(datetime.now(UTC) - timedelta(hours=1)) == 0
+    assert store.forget_spent_tokens(datetime.now(UTC) + timedelta(seconds=2)) == 2
+    assert store.spend_token("n1")  # forgotten: spendable again, but its link has expired
 
 
 def test_data_version_changes_on_ingest_and_on_votes(store: Store) -> None:

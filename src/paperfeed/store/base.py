@@ -117,6 +117,11 @@ class Store(Protocol):
         """Record a single-use token's nonce as spent; False when it was spent before."""
         ...
 
+    def forget_spent_tokens(self, before: datetime) -> int:
+        """Drop nonces spent before `before` (their tokens have expired, so they cannot be
+        replayed); return how many went."""
+        ...
+
     def data_version(self) -> str:
         """An opaque value that changes whenever papers or votes change (it may change more
         often); cheap enough to call on every page view: it keys the in-process page cache."""

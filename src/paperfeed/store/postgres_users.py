@@ -69,6 +69,11 @@ class PgUsers(PgBase):
             return conn.execute("INSERT INTO spent_tokens (nonce, spent_at) VALUES (%s, %s) "
                                 "ON CONFLICT DO NOTHING", (nonce, now())).rowcount == 1
 
+    def forget_spent_tokens(self, before: datetime) -> int:
+        with self.autocommit() as conn:
+            return conn.execute("DELETE FROM spent_tokens WHERE spent_at < %s",
+                                (before.astimezone(UTC).isoformat(timespec="seconds"),)).rowcount
+
     def data_version(self) -> str:
         # A sequence is not transactional: writers bump it after they commit, so a reader
         # never caches old data under a new version.

@@ -250,6 +250,11 @@ class SqliteStore(SqliteSearch, SqliteDeliver):
             return conn.execute("INSERT OR IGNORE INTO spent_tokens (nonce, spent_at) "
                                 "VALUES (?, ?)", (nonce, _now())).rowcount == 1
 
+    def forget_spent_tokens(self, before: datetime) -> int:
+        with self.write() as conn:
+            return conn.execute("DELETE FROM spent_tokens WHERE spent_at < ?",
+                                (before.astimezone(UTC).isoformat(timespec="seconds"),)).rowcount
+
     def data_version(self) -> str:
         # PRAGMA data_version changes whenever another connection commits; this connection
         # only ever reads it, so every commit by anyone (other threads, processes) counts.

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlencode
@@ -202,6 +203,8 @@ def verify_submit(request: Request, token: str = Form("", max_length=2000),
         return _bad_link(request, str(exc))
     if not store.spend_token(nonce):
         return _bad_link(request, "This sign-in link was already used; links work once.")
+    # A nonce older than any link's lifetime guards nothing: the link's signature has expired.
+    store.forget_spent_tokens(datetime.now(UTC) - timedelta(seconds=2 * LINK_MAX_AGE))
     reader = Reader(store.get_or_create_reader(email), email.strip().lower())
     session = auth.session_value(reader, store.session_epoch(reader.id) or 0)
     response = RedirectResponse(target, status_code=303)
