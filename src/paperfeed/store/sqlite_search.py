@@ -15,6 +15,7 @@ import numpy as np
 
 from paperfeed.models import Paper
 from paperfeed.store.base import TextQuery, Vectors
+from paperfeed.store.keyword_queries import KeywordQueries
 from paperfeed.store.terms import SPELL_MIN_DF, document_frequencies, spellable, trigrams
 
 _CHUNK = 500
@@ -89,7 +90,7 @@ def _filters(query: TextQuery) -> tuple[list[str], list[object]]:
     return where, args
 
 
-class SqliteSearch:
+class SqliteSearch(KeywordQueries):
     """Search, vocabulary, embedding and vote-reading methods of SqliteStore."""
 
     def conn(self) -> sqlite3.Connection:
@@ -108,23 +109,7 @@ class SqliteSearch:
         found = self._fetch(self.conn(), list(dict.fromkeys(paper_ids)))
         return [found[pid][0] for pid in paper_ids if pid in found]
 
-    # -- full text ----------------------------------------------------------------------
-
-    def keyword_search(self, query: TextQuery, *, limit: int, offset: int = 0,
-                       within: Sequence[str] | None = None,
-                       order: str = "relevance") -> list[tuple[str, float]]:
-        return self._select(query, ranked=True, order=order, limit=limit, offset=offset,
-                            within=within)
-
-    def filter_ids(self, query: TextQuery, *, within: Sequence[str] | None = None,
-                   limit: int = 100_000) -> list[str]:
-        if within is not None and not within:
-            return []
-        if not (query.all_of or query.has_filters):
-            return list(within)[:limit] if within is not None else self._newest(limit)
-        rows = self._select(query, ranked=False, order="date", limit=limit, offset=0,
-                            within=within)
-        return [pid for pid, _ in rows]
+    # -- full text (keyword_search and filter_ids: keyword_queries.py) ---------------------
 
     def _newest(self, limit: int) -> list[str]:
         rows = self.conn().execute("SELECT id FROM papers ORDER BY day DESC, id DESC LIMIT ?",
