@@ -144,12 +144,7 @@ class Mailer:
     def close(self) -> None:
         """Say QUIT politely (ignoring a dead connection)."""
         with self._lock:
-            smtp, self._smtp = self._smtp, None
-            if smtp is not None:
-                try:
-                    smtp.quit()
-                except (smtplib.SMTPException, OSError):
-                    smtp.close()
+            self._quit_quietly()
 
     # -- internals ---------------------------------------------------------------------
 

@@ -93,8 +93,10 @@ def _page(request: Request, template: str, context: dict[str, Any], status: int 
 
 def _message(request: Request, title: str, text: str, status: int = 200,
              link: tuple[str, str] | None = None) -> Response:
-    return _page(request, "manage_message.html", {"title": title, "text": text, "link": link},
-                 status)
+    from paperfeed.web.pages import render
+
+    return render(request, "message.html", {"title": title, "text": text, "link": link},
+                  status=status)
 
 
 def _bad_link(request: Request, exc: BadLink) -> Response:
