@@ -216,5 +216,4 @@ class Prefetcher(Generic[T]):
 
 
 __all__ = ["BATCH_SIZE", "Checkpoint", "IngestAborted", "Prefetcher", "Progress", "RowBatch",
-           "Tally",
-           "import_records", "import_rows"]
+           "Tally", "import_records", "import_rows"]
