@@ -19,8 +19,8 @@ from paperfeed.ingest.records import (
     clean_text,
     optional_text,
     parse_datetime,
+    required_id,
     required_text,
-    split_arxiv_id,
 )
 from paperfeed.ingest.run import Progress, Tally
 from paperfeed.models import Author, IngestReport, Paper, Rejected, Version
@@ -49,10 +49,7 @@ def parse_item(item: Any) -> Paper:
     paper = item.get("paper") if isinstance(item, dict) else None
     if not isinstance(paper, dict):
         raise ValueError("an item must hold a 'paper' object")
-    raw_id = paper.get("id")
-    if not isinstance(raw_id, str) or not raw_id.strip():
-        raise ValueError("missing or empty paper 'id'")
-    paper_id, version = split_arxiv_id(raw_id)
+    paper_id, version = required_id(paper, what="paper 'id'")
     abstract = required_text(paper, "summary")
     repo = _repo(paper.get("githubRepo"))
     project = optional_text(paper.get("projectPage"))

@@ -13,8 +13,8 @@ from paperfeed.ingest.records import (
     arxiv_links,
     optional_text,
     parse_datetime,
+    required_id,
     required_text,
-    split_arxiv_id,
 )
 from paperfeed.models import Author, Paper, Rejected
 
@@ -33,10 +33,7 @@ def parse_record(record: Any) -> Paper:
     """One decoded JSON object -> Paper; ValueError says what is wrong with it."""
     if not isinstance(record, dict):
         raise ValueError("a line must hold a JSON object")
-    raw_id = record.get("id")
-    if not isinstance(raw_id, str) or not raw_id.strip():
-        raise ValueError("missing or empty 'id'")
-    paper_id, version = split_arxiv_id(raw_id)
+    paper_id, version = required_id(record)
     abs_url, pdf_url = arxiv_links(paper_id)
     abstract = required_text(record, "abstract")
     categories = _names(record.get("categories"), "categories")

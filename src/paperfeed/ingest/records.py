@@ -24,6 +24,16 @@ def required_text(record: dict[str, Any], key: str) -> str:
     return text
 
 
+def required_id(record: dict[str, Any], key: str = "id",
+                what: str = "'id'") -> tuple[str, int | None]:
+    """The record's arXiv id split from its version (split_arxiv_id); ValueError naming
+    `what` when it is missing, empty or not text."""
+    raw = record.get(key)
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValueError(f"missing or empty {what}")
+    return split_arxiv_id(raw)
+
+
 def optional_text(value: Any) -> str | None:
     return clean_text(value) or None
 

@@ -22,8 +22,8 @@ from paperfeed.ingest.records import (
     optional_text,
     parse_datetime,
     parse_rfc2822,
+    required_id,
     required_text,
-    split_arxiv_id,
 )
 from paperfeed.ingest.run import Checkpoint, Item, Progress, import_rows
 from paperfeed.models import Author, IngestReport, Paper, Rejected, Version
@@ -37,10 +37,7 @@ def parse_record(record: Any) -> Paper:
     """One decoded snapshot line -> Paper; ValueError says what is wrong with it."""
     if not isinstance(record, dict):
         raise ValueError("a line must hold a JSON object")
-    raw_id = record.get("id")
-    if not isinstance(raw_id, str) or not raw_id.strip():
-        raise ValueError("missing or empty 'id'")
-    paper_id, _ = split_arxiv_id(raw_id)
+    paper_id, _ = required_id(record)
     abstract = required_text(record, "abstract")
     categories = _categories(record.get("categories"))
     versions = _versions(record.get("versions"))
