@@ -41,7 +41,8 @@ from paperfeed.ingest.jsonl import SOURCE, parse_record
 from paperfeed.ingest.run import import_records
 from paperfeed.models import Paper, Rejected
 from paperfeed.rank import search as rank_search
-from paperfeed.store import Store, open_store, sqlite_search
+from paperfeed.store import Store, open_store
+from paperfeed.store.sqlite import fulltext as sqlite_search
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"

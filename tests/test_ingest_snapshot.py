@@ -22,7 +22,7 @@ from paperfeed.ingest.run import IngestAborted
 from paperfeed.ingest.snapshot import import_snapshot, read_snapshot
 from paperfeed.models import Author, Paper, Rejected, UpsertResult
 from paperfeed.store import Store
-from paperfeed.store.sqlite_papers import catch_up
+from paperfeed.store.sqlite.papers import catch_up
 from upstream import FIXTURES
 
 SAMPLE = FIXTURES / "arxiv_snapshot_sample.json"

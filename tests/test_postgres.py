@@ -22,7 +22,7 @@ from paperfeed.models import Author, Paper, Preferences
 from paperfeed.store import Store, open_store
 from paperfeed.store.base import TextQuery
 from paperfeed.store.migrate_db import migrate_database
-from paperfeed.store.migrations import load_migrations
+from paperfeed.store.sql.migrations import load_migrations
 from paperfeed.store.postgres import PostgresStore
 
 pytestmark = pytest.mark.postgres

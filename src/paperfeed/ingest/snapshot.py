@@ -192,7 +192,7 @@ def import_snapshot(store: Store, path: Path, *, category_prefix: str | None = N
 
     A child process parses the file (ingest/parse_process.py) while this one writes, in
     bulk: the full-text index catches up every few tens of thousands of papers and at the
-    end (store/sqlite_papers.py)."""
+    end (store/sqlite/papers.py)."""
     key = f"{SOURCE}:{path.resolve()}"
     identity = file_identity(path, category_prefix)
     start = Position() if restart else saved_position(store.get_state(key), identity)

@@ -17,7 +17,7 @@ import numpy as np
 from paperfeed.errors import StoreError
 from paperfeed.store import Store, open_store
 from paperfeed.store.postgres import PostgresStore
-from paperfeed.store.postgres_base import Conn, as_array, copy_rows
+from paperfeed.store.postgres.connection import Conn, as_array, copy_rows
 from paperfeed.store.sqlite import SqliteStore
 
 Progress = Callable[[str, int], None]  # (table, rows just copied)

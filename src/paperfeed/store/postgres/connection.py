@@ -1,11 +1,10 @@
-"""PostgreSQL plumbing shared by the PostgresStore parts: the pool, transactions, migrations."""
+"""PostgreSQL connections: a psycopg 3 pool, transactions, migrations, the data version."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import numpy as np
@@ -15,9 +14,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from paperfeed.errors import StoreError
-from paperfeed.models import Paper, Version
-from paperfeed.store.migrations import load_migrations
-from paperfeed.store.records import COLUMNS, row_to_paper
+from paperfeed.store.sql.base import Connection, SqlBase, now
+from paperfeed.store.sql.dialect import Dialect
+from paperfeed.store.sql.migrations import load_migrations
 
 Conn = psycopg.Connection[dict[str, Any]]
 
@@ -28,11 +27,11 @@ VOCAB_LOCK = 0x7061_7065_0003
 EMBED_LOCK = 0x7061_7065_0004
 EF_SEARCH = 100  # HNSW candidate list per lookup (pgvector's default is 40); raised for larger k
 CONNECT_TIMEOUT = 10  # seconds to wait for a connection before reporting the server unusable
-PAPER_COLUMNS = ", ".join(COLUMNS)
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+POSTGRES = Dialect(name="postgres", format_params=True, list_chunk=0, greatest="greatest",
+                   nulls_last=" NULLS LAST", integrity_error=psycopg.IntegrityError,
+                   database_error=psycopg.Error,
+                   category_values="json_array_elements_text(p.categories::json) AS j(value)",
+                   starts_with="starts_with({0}, {1})")
 
 
 def redact(url: str) -> str:
@@ -58,8 +57,10 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
         conn.commit()
 
 
-class PgBase:
-    """Connections (a lazily opened pool), transactions, migrations and paper rows."""
+class PgConnection(SqlBase):
+    """Connections (a lazily opened pool), transactions and migrations."""
+
+    dialect = POSTGRES
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
@@ -111,6 +112,31 @@ class PgBase:
         with self.pool().connection() as conn:
             yield conn
 
+    def reading(self) -> AbstractContextManager[Conn]:
+        return self.autocommit()
+
+    def writing(self) -> AbstractContextManager[Conn]:
+        return self.tx()
+
+    def writing_one(self) -> AbstractContextManager[Conn]:
+        return self.autocommit()
+
+    def data_changed(self) -> None:
+        self.bump_data_version()
+
+    def table_columns(self, conn: Connection, table: str) -> list[str]:
+        rows = conn.execute("SELECT column_name FROM information_schema.columns WHERE "
+                            "table_schema = current_schema() AND table_name = %s "
+                            "ORDER BY ordinal_position", (table,)).fetchall()
+        return [str(r["column_name"]) for r in rows]
+
+    def data_version(self) -> str:
+        # A sequence is not transactional: writers bump it after they commit, so a reader
+        # never caches old data under a new version.
+        with self.autocommit() as conn:
+            return str(scalar(conn, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
+                                    "FROM data_version"))
+
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
@@ -139,26 +165,6 @@ class PgBase:
         """After a commit that changed papers or votes: page caches everywhere go stale."""
         with self.autocommit() as conn:
             conn.execute("SELECT nextval('data_version')")
-
-    # -- paper rows -------------------------------------------------------------------------
-
-    def _fetch(self, conn: Conn, ids: Sequence[str]) -> dict[str, tuple[Paper, str]]:
-        """Stored papers among ids, each with its fingerprint."""
-        rows = conn.execute(f"SELECT {PAPER_COLUMNS} FROM papers WHERE id = ANY(%s)",
-                            (list(ids),)).fetchall()
-        versions = self._versions(conn, [r["id"] for r in rows]) if rows else {}
-        return {r["id"]: (row_to_paper(r, versions.get(r["id"], ())), r["fingerprint"])
-                for r in rows}
-
-    @staticmethod
-    def _versions(conn: Conn, ids: list[str]) -> dict[str, tuple[Version, ...]]:
-        out: dict[str, list[Version]] = {}
-        for r in conn.execute("SELECT paper_id, version, created FROM paper_versions "
-                              "WHERE paper_id = ANY(%s) ORDER BY paper_id, version", (ids,)):
-            created = r["created"]
-            out.setdefault(r["paper_id"], []).append(
-                Version(r["version"], datetime.fromisoformat(created) if created else None))
-        return {k: tuple(v) for k, v in out.items()}
 
 
 def as_array(value: Any) -> npt.NDArray[np.float32]:

@@ -1,21 +1,26 @@
-"""PostgreSQL's half of search: tsquery built from tokens, the vocabulary, votes read.
+"""PostgreSQL's full text: tsquery built from tokens, match counts, the spelling vocabulary.
 
-Mixed into PostgresStore. User words reach to_tsquery only as quoted lexemes that are runs of
+User words reach to_tsquery only as quoted lexemes that are runs of
 letters and digits (store.terms.words), inside a bound parameter, never as syntax; the rest of
-every query is fixed SQL with %s parameters.
+every query is fixed SQL with bound parameters.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
-from typing import Any
 
-from paperfeed.models import Paper
 from paperfeed.store.base import TextQuery
-from paperfeed.store.keyword_queries import KeywordQueries
-from paperfeed.store.postgres_base import VOCAB_LOCK, Conn, PgBase, copy_rows, now, scalar
+from paperfeed.store.postgres.connection import (
+    POSTGRES,
+    VOCAB_LOCK,
+    Conn,
+    PgConnection,
+    copy_rows,
+    scalar,
+)
+from paperfeed.store.sql.base import now
+from paperfeed.store.sql.search import KeywordQueries, filters
 from paperfeed.store.terms import SPELL_MIN_DF, document_frequencies, spellable, trigrams
 
 _LEXEME = re.compile(r"[^\W_]+")
@@ -23,7 +28,7 @@ _LEXEME = re.compile(r"[^\W_]+")
 # proportions as SQLite's bm25 column weights (3 : 1 : 0.5).
 RANK_WEIGHTS = [0.0, 1 / 6, 1 / 3, 1.0]
 _VOCAB_CURSOR = "search.vocab_rowid"  # same key as SQLite: migrate-db copies rowid into seq
-_TSQUERY = "to_tsquery('paperfeed', %s)"
+_TSQUERY = "to_tsquery('paperfeed', ?)"
 
 
 def _phrase(tokens: Sequence[str], weight: str = "") -> str:
@@ -66,62 +71,22 @@ def _positive(query: TextQuery, ranked: bool) -> str:
     return " & ".join(required)
 
 
-def _utc_text(moment: datetime) -> str:
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _filters(query: TextQuery) -> tuple[list[str], list[Any]]:
-    """SQL conditions on papers p for the non-text parts of a query."""
-    where: list[str] = ["TRUE"]
-    args: list[Any] = []
-    if query.date_from is not None:
-        where.append("p.day >= %s")
-        args.append(query.date_from.isoformat())
-    if query.date_to is not None:
-        where.append("p.day <= %s")
-        args.append(query.date_to.isoformat())
-    if query.has_code:
-        where.append("(p.code_urls <> '[]' OR p.github_repo IS NOT NULL)")
-    if query.categories:
-        tests = " OR ".join("lower(j.v) = %s OR starts_with(lower(j.v), %s)"
-                            for _ in query.categories)
-        where.append("EXISTS (SELECT 1 FROM json_array_elements_text(p.categories::json) "
-                     f"AS j(v) WHERE {tests})")
-        for cat in query.categories:
-            args += [cat.lower(), cat.lower() + "."]
-    return where, args
-
-
-class PgSearch(KeywordQueries, PgBase):
-    """Search, vocabulary and vote-reading methods of PostgresStore."""
-
-    def get_papers(self, paper_ids: Sequence[str]) -> list[Paper]:
-        with self.autocommit() as conn:
-            found = self._fetch(conn, list(dict.fromkeys(paper_ids)))
-        return [found[pid][0] for pid in paper_ids if pid in found]
-
-    # -- full text (keyword_search and filter_ids: keyword_queries.py) ---------------------
-
-    def _newest(self, limit: int) -> list[str]:
-        with self.autocommit() as conn:
-            rows = conn.execute("SELECT id FROM papers ORDER BY day DESC NULLS LAST, id DESC "
-                                "LIMIT %s", (limit,)).fetchall()
-        return [str(r["id"]) for r in rows]
+class PgFullText(KeywordQueries, PgConnection):
+    """tsvector search (keyword_search and filter_ids: store/sql/search.py) and the vocabulary."""
 
     def _select(self, query: TextQuery, *, ranked: bool, order: str, limit: int, offset: int,
                 within: Sequence[str] | None) -> list[tuple[str, float]]:
         positive = _positive(query, ranked)
         if not positive and not query.has_filters:
             return []
-        where, args = _filters(query)
+        where, args = filters(POSTGRES, query)
         if within is not None:
-            where.append("p.id = ANY(%s)")
+            where.append("p.id = ANY(?)")
             args.append(list(dict.fromkeys(within)))
         excluded = _any(query.none_of)
         if positive:
             expr = f"({positive}) & !{excluded}" if excluded else positive
-            sql = (f"SELECT p.id, ts_rank(%s::real[], p.search_vector, {_TSQUERY}, 1) AS score "
+            sql = (f"SELECT p.id, ts_rank(?::real[], p.search_vector, {_TSQUERY}, 1) AS score "
                    f"FROM papers p WHERE p.search_vector @@ {_TSQUERY}")
             args = [RANK_WEIGHTS, expr, expr, *args]
         else:
@@ -133,7 +98,7 @@ class PgSearch(KeywordQueries, PgBase):
         sql += " ORDER BY p.day DESC NULLS LAST, p.id DESC" if order == "date" or not positive \
             else " ORDER BY score DESC, p.id"
         with self.autocommit() as conn:
-            rows = conn.execute(sql + " LIMIT %s OFFSET %s", [*args, limit, offset]).fetchall()
+            rows = self.run(conn, sql + " LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
         return [(str(r["id"]), float(r["score"])) for r in rows]
 
     # -- spelling vocabulary ----------------------------------------------------------------
@@ -179,41 +144,6 @@ class PgSearch(KeywordQueries, PgBase):
                 "GROUP BY t.term_id, v.term, v.df ORDER BY count(*) DESC, v.df DESC, v.term "
                 "LIMIT %s", (trigrams(word), len(word) - 2, len(word) + 2, limit)).fetchall()
         return [(str(r["term"]), int(r["df"])) for r in rows]
-
-    # -- votes (read) and listings ----------------------------------------------------------
-
-    def vote_counts(self, paper_ids: Sequence[str]) -> dict[str, int]:
-        with self.autocommit() as conn:
-            rows = conn.execute("SELECT paper_id, count(*) AS n FROM votes WHERE paper_id = "
-                                "ANY(%s) GROUP BY paper_id",
-                                (list(dict.fromkeys(paper_ids)),)).fetchall()
-        return {str(r["paper_id"]): int(r["n"]) for r in rows}
-
-    def vote_times(self, since: datetime,
-                   paper_ids: Sequence[str] | None = None) -> dict[str, list[datetime]]:
-        sql, args = "SELECT paper_id, created_at FROM votes WHERE created_at >= %s", [
-            _utc_text(since)]
-        if paper_ids is not None:
-            sql += " AND paper_id = ANY(%s)"
-            args.append(list(dict.fromkeys(paper_ids)))  # type: ignore[arg-type]
-        out: dict[str, list[datetime]] = {}
-        with self.autocommit() as conn:
-            for r in conn.execute(sql + " ORDER BY created_at", args).fetchall():
-                out.setdefault(str(r["paper_id"]), []).append(
-                    datetime.fromisoformat(r["created_at"]))
-        return out
-
-    def listing_rows(self, day_from: date, day_to: date, *,
-                     categories: Sequence[str] = ()) -> list[tuple[str, date, datetime | None,
-                                                                   int | None]]:
-        where, args = _filters(TextQuery(categories=tuple(categories), date_from=day_from,
-                                         date_to=day_to))
-        with self.autocommit() as conn:
-            rows = conn.execute("SELECT p.id, p.day, p.published, p.upstream_upvotes FROM "
-                                "papers p WHERE " + " AND ".join(where), args).fetchall()
-        return [(str(r["id"]), date.fromisoformat(r["day"]),
-                 datetime.fromisoformat(r["published"]) if r["published"] else None,
-                 r["upstream_upvotes"]) for r in rows]
 
 
 def _add_counts(conn: Conn, counts: list[tuple[str, int]]) -> None:

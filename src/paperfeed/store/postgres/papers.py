@@ -1,37 +1,21 @@
-"""The scale-out store: PostgreSQL through a psycopg 3 pool, tsvector + GIN full text, pgvector.
-
-PostgresStore offers exactly what SqliteStore does (the Store protocol); its parts live in
-postgres_base.py (pool, migrations), postgres_search.py, postgres_vectors.py,
-postgres_users.py and postgres_deliver.py.
-"""
+"""The PostgreSQL write path for papers: COPY into a staging table, tsvectors on the way."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
 
 from paperfeed.models import Paper, UpsertResult
-from paperfeed.store.postgres_base import (
-    PAPER_COLUMNS,
-    UPSERT_LOCK,
-    Conn,
-    copy_rows,
-    now,
-    scalar,
-)
-from paperfeed.store.postgres_deliver import PgDeliver
-from paperfeed.store.postgres_search import PgSearch
-from paperfeed.store.postgres_users import PgUsers
-from paperfeed.store.postgres_vectors import PgVectors
+from paperfeed.store.postgres.connection import UPSERT_LOCK, Conn, PgConnection, copy_rows
 from paperfeed.store.records import (
     COLUMNS,
     PaperRow,
     merge_papers,
     paper_to_row,
     row_paper,
-    row_to_paper,
 )
+from paperfeed.store.sql.base import now
+from paperfeed.store.sql.papers import PAPER_COLUMNS, Papers
 from paperfeed.store.terms import words
 
 _INT_COLUMNS = {"version", "upstream_upvotes", "github_stars"}
@@ -78,10 +62,8 @@ def _text_words(paper: Paper) -> tuple[str, str, str]:
             index_words(", ".join(paper.author_names)))
 
 
-class PostgresStore(PgSearch, PgVectors, PgUsers, PgDeliver):
-    """Store on one PostgreSQL database; a pool of connections shared by this process's threads."""
-
-    # -- papers -----------------------------------------------------------------------
+class PgPapers(Papers, PgConnection):
+    """Paper writes of PostgresStore: one batch per transaction, in commit order."""
 
     def upsert_papers(self, papers: Sequence[Paper]) -> UpsertResult:
         incoming: dict[str, Paper] = {}
@@ -95,8 +77,7 @@ class PostgresStore(PgSearch, PgVectors, PgUsers, PgDeliver):
             self.bump_data_version()
         return result
 
-    # -- ingest (issue 3): rendered rows; the tsvector is written with each row, so bulk
-    # defers nothing here
+    # The tsvector is written with each row, so bulk defers nothing here.
 
     def upsert_rows(self, rows: Sequence[PaperRow], *, bulk: bool = False) -> UpsertResult:
         return self.upsert_papers([row_paper(row) for row in rows])
@@ -170,43 +151,5 @@ class PostgresStore(PgSearch, PgVectors, PgUsers, PgDeliver):
                      f"{', '.join('i.' + c for c in columns)}, {SEARCH_VECTOR} "
                      "FROM papers_load i")
 
-    def get_paper(self, paper_id: str) -> Paper | None:
-        with self.autocommit() as conn:
-            found = self._fetch(conn, [paper_id])
-        return found[paper_id][0] if paper_id in found else None
 
-    def list_papers(self, *, limit: int, offset: int = 0, day_from: date | None = None,
-                    day_to: date | None = None) -> list[Paper]:
-        where, args = ["TRUE"], []
-        if day_from is not None:
-            where.append("day >= %s")
-            args.append(day_from.isoformat())
-        if day_to is not None:
-            where.append("day <= %s")
-            args.append(day_to.isoformat())
-        with self.autocommit() as conn:
-            rows = conn.execute(
-                f"SELECT {PAPER_COLUMNS} FROM papers WHERE {' AND '.join(where)} "
-                "ORDER BY day DESC NULLS LAST, id DESC LIMIT %s OFFSET %s",
-                [*args, limit, offset]).fetchall()
-        return [row_to_paper(r) for r in rows]
-
-    def count_papers(self) -> int:
-        with self.autocommit() as conn:
-            return int(scalar(conn, "SELECT count(*) FROM papers"))
-
-    # -- state ------------------------------------------------------------------------
-
-    def get_state(self, key: str) -> str | None:
-        with self.autocommit() as conn:
-            value = scalar(conn, "SELECT value FROM ingest_state WHERE key = %s", (key,))
-        return None if value is None else str(value)
-
-    def set_state(self, key: str, value: str) -> None:
-        with self.autocommit() as conn:
-            conn.execute("INSERT INTO ingest_state VALUES (%s, %s, %s) ON CONFLICT (key) DO "
-                         "UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                         (key, value, now()))
-
-
-__all__ = ["PostgresStore"]
+__all__ = ["PgPapers", "index_words"]

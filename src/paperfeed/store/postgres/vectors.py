@@ -1,6 +1,6 @@
 """PostgreSQL's vectors: pgvector storage, and nearest neighbours through a per-model HNSW index.
 
-Mixed into PostgresStore. One `vector` column holds every model's vectors; each model gets a
+One `vector` column holds every model's vectors; each model gets a
 partial expression index `USING hnsw ((vector::vector(dim)) vector_cosine_ops) WHERE model =
 '...'`, built once its vectors are in (building is ~25x faster than growing the index one
 insert at a time). Queries name the model and dimension as literals so the planner can match
@@ -18,15 +18,15 @@ import numpy as np
 from psycopg import sql
 
 from paperfeed.store.base import Vectors
-from paperfeed.store.postgres_base import (
+from paperfeed.store.postgres.connection import (
     EF_SEARCH,
     EMBED_LOCK,
     Conn,
-    PgBase,
+    PgConnection,
     as_array,
-    now,
     scalar,
 )
+from paperfeed.store.sql.base import now
 
 BUILD_MEMORY = "512MB"  # least maintenance_work_mem for an index build (the graph should fit)
 
@@ -41,23 +41,8 @@ def _typed(dim: int) -> sql.Composable:
     return sql.SQL("vector::vector({})").format(sql.Literal(int(dim)))
 
 
-class PgVectors(PgBase):
-    """Embedding methods of PostgresStore (the Store protocol's, and nearest neighbours)."""
-
-    def pending_embeddings(self, model: str, *, limit: int,
-                           after: str | None = None) -> list[tuple[str, str, str]]:
-        with self.autocommit() as conn:
-            rows = conn.execute(
-                "SELECT p.id, p.title, p.abstract FROM papers p WHERE p.id > %s AND NOT EXISTS "
-                "(SELECT 1 FROM embeddings e WHERE e.paper_id = p.id AND e.model = %s) "
-                "ORDER BY p.id LIMIT %s", (after or "", model, limit)).fetchall()
-        return [(str(r["id"]), str(r["title"]), str(r["abstract"])) for r in rows]
-
-    def count_pending_embeddings(self, model: str) -> int:
-        with self.autocommit() as conn:
-            pending = scalar(conn, "SELECT (SELECT count(*) FROM papers) - (SELECT count(*) "
-                             "FROM embeddings WHERE model = %s)", (model,))
-        return max(0, int(pending))
+class PgVectors(PgConnection):
+    """Vector storage and nearest neighbours of PostgresStore."""
 
     def put_embeddings(self, model: str, paper_ids: Sequence[str], vectors: Vectors) -> None:
         matrix = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -96,12 +81,6 @@ class PgVectors(PgBase):
                                 (model, list(dict.fromkeys(paper_ids))),
                                 binary=True).fetchall()
         return {str(r["paper_id"]): as_array(r["vector"]) for r in rows}
-
-    def embedding_counts(self) -> dict[str, int]:
-        with self.autocommit() as conn:
-            rows = conn.execute("SELECT model, count(*) AS n FROM embeddings "
-                                "GROUP BY model").fetchall()
-        return {str(r["model"]): int(r["n"]) for r in rows}
 
     # -- nearest neighbours (PostgreSQL only; index/pg_vectors.py uses them) ----------------
 

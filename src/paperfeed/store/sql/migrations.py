@@ -1,4 +1,4 @@
-"""Numbered plain-SQL migrations per backend (NNNN_name.sql), read from the package."""
+"""Numbered plain-SQL migrations per backend (store/<backend>/migrations/NNNN_name.sql)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _only_comments(text: str) -> bool:
 
 def load_migrations(backend: str) -> list[Migration]:
     """The backend's migrations in version order."""
-    folder = resources.files("paperfeed.store.migrations") / backend
+    folder = resources.files(f"paperfeed.store.{backend}.migrations")
     found = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):

@@ -1,15 +1,43 @@
-"""The backend-neutral half of full-text queries, shared by both stores' search mixins."""
+"""The backend-neutral half of search: query filters as SQL, keyword_search and filter_ids.
+
+Each backend's fulltext.py writes `_select` (the matches of a query, ranked or newest
+first) in its own full-text syntax; everything around it is here, once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from paperfeed.store.base import TextQuery
+from paperfeed.store.sql.base import SqlBase
+from paperfeed.store.sql.dialect import Dialect
 
 
-class KeywordQueries:
-    """keyword_search and filter_ids over two methods each backend writes in its own SQL:
-    `_select` (matches of a query, ranked or newest first) and `_newest` (every paper)."""
+def filters(dialect: Dialect, query: TextQuery) -> tuple[list[str], list[Any]]:
+    """SQL conditions (with `?` parameters) on papers p for the non-text parts of a query."""
+    where: list[str] = []
+    args: list[Any] = []
+    if query.date_from is not None:
+        where.append("p.day >= ?")
+        args.append(query.date_from.isoformat())
+    if query.date_to is not None:
+        where.append("p.day <= ?")
+        args.append(query.date_to.isoformat())
+    if query.has_code:
+        where.append("(p.code_urls <> '[]' OR p.github_repo IS NOT NULL)")
+    if query.categories:
+        test = f"lower(j.value) = ? OR {dialect.starts_with.format('lower(j.value)', '?')}"
+        tests = " OR ".join(test for _ in query.categories)
+        where.append(f"EXISTS (SELECT 1 FROM {dialect.category_values} WHERE {tests})")
+        for cat in query.categories:
+            args += [cat.lower(), cat.lower() + "."]
+    return where, args
+
+
+class KeywordQueries(SqlBase):
+    """keyword_search and filter_ids over `_select`, which each backend writes in its own
+    full-text syntax."""
 
     def keyword_search(self, query: TextQuery, *, limit: int, offset: int = 0,
                        within: Sequence[str] | None = None,
@@ -34,4 +62,7 @@ class KeywordQueries:
 
     def _newest(self, limit: int) -> list[str]:
         """The ids of the newest papers."""
-        raise NotImplementedError
+        with self.reading() as conn:
+            rows = self.run(conn, f"SELECT id FROM papers ORDER BY day DESC"
+                            f"{self.dialect.nulls_last}, id DESC LIMIT ?", (limit,)).fetchall()
+        return [str(r["id"]) for r in rows]

@@ -1,6 +1,5 @@
-"""SQLite's half of search (issue 4): FTS5 queries, the spelling vocabulary, vectors, votes read.
-
-Mixed into SqliteStore. Every user word reaches FTS5 as a double-quoted token built from
+"""SQLite's full text: FTS5 queries, match counts and the spelling vocabulary.
+ Every user word reaches FTS5 as a double-quoted token built from
 store.terms.words (letters and digits only) inside a bound parameter, never as syntax.
 """
 
@@ -8,14 +7,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-import numpy as np
-
-from paperfeed.models import Paper
-from paperfeed.store.base import TextQuery, Vectors
-from paperfeed.store.keyword_queries import KeywordQueries
+from paperfeed.store.base import TextQuery
+from paperfeed.store.sql.search import KeywordQueries, filters
+from paperfeed.store.sqlite.connection import SQLITE, SqliteConnection
 from paperfeed.store.terms import SPELL_MIN_DF, document_frequencies, spellable, trigrams
 
 _CHUNK = 500
@@ -64,57 +60,8 @@ def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
         yield list(items[start:start + _CHUNK])
 
 
-def _utc_text(moment: datetime) -> str:
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _filters(query: TextQuery) -> tuple[list[str], list[object]]:
-    """SQL conditions on papers p for the non-text parts of a query."""
-    where: list[str] = []
-    args: list[object] = []
-    if query.date_from is not None:
-        where.append("p.day >= ?")
-        args.append(query.date_from.isoformat())
-    if query.date_to is not None:
-        where.append("p.day <= ?")
-        args.append(query.date_to.isoformat())
-    if query.has_code:
-        where.append("(p.code_urls != '[]' OR p.github_repo IS NOT NULL)")
-    if query.categories:
-        tests = " OR ".join("lower(j.value) = ? OR instr(lower(j.value), ?) = 1"
-                            for _ in query.categories)
-        where.append(f"EXISTS (SELECT 1 FROM json_each(p.categories) j WHERE {tests})")
-        for cat in query.categories:
-            args += [cat.lower(), cat.lower() + "."]
-    return where, args
-
-
-class SqliteSearch(KeywordQueries):
-    """Search, vocabulary, embedding and vote-reading methods of SqliteStore."""
-
-    def conn(self) -> sqlite3.Connection:
-        raise NotImplementedError
-
-    def write(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _fetch(self, conn: sqlite3.Connection,
-               ids: list[str]) -> dict[str, tuple[Paper, str]]:
-        raise NotImplementedError
-
-    # -- papers by id -------------------------------------------------------------------
-
-    def get_papers(self, paper_ids: Sequence[str]) -> list[Paper]:
-        found = self._fetch(self.conn(), list(dict.fromkeys(paper_ids)))
-        return [found[pid][0] for pid in paper_ids if pid in found]
-
-    # -- full text (keyword_search and filter_ids: keyword_queries.py) ---------------------
-
-    def _newest(self, limit: int) -> list[str]:
-        rows = self.conn().execute("SELECT id FROM papers ORDER BY day DESC, id DESC LIMIT ?",
-                                   (limit,))
-        return [str(r[0]) for r in rows]
+class SqliteFullText(KeywordQueries, SqliteConnection):
+    """FTS5 search (keyword_search and filter_ids: store/sql/search.py) and the vocabulary."""
 
     def _select(self, query: TextQuery, *, ranked: bool, order: str, limit: int, offset: int,
                 within: Sequence[str] | None) -> list[tuple[str, float]]:
@@ -140,7 +87,7 @@ class SqliteSearch(KeywordQueries):
 
     def _run(self, query: TextQuery, positive: str, *, order: str, limit: int, offset: int,
              within: list[str] | None) -> list[tuple[str, float]]:
-        where, args = _filters(query)
+        where, args = filters(SQLITE, query)
         if within is not None:
             where.append(f"p.id IN ({', '.join('?' * len(within))})")
             args += within
@@ -233,99 +180,5 @@ class SqliteSearch(KeywordQueries):
             [*pieces, len(word) - 2, len(word) + 2, limit])
         return [(str(t), int(df)) for t, df in rows]
 
-    # -- embeddings -------------------------------------------------------------------------
 
-    def pending_embeddings(self, model: str, *, limit: int,
-                           after: str | None = None) -> list[tuple[str, str, str]]:
-        rows = self.conn().execute(
-            "SELECT p.id, p.title, p.abstract FROM papers p WHERE p.id > ? AND NOT EXISTS "
-            "(SELECT 1 FROM embeddings e WHERE e.paper_id = p.id AND e.model = ?) "
-            "ORDER BY p.id LIMIT ?", (after or "", model, limit))
-        return [(str(a), str(b), str(c)) for a, b, c in rows]
-
-    def count_pending_embeddings(self, model: str) -> int:
-        row = self.conn().execute(
-            "SELECT (SELECT count(*) FROM papers) - "
-            "(SELECT count(*) FROM embeddings WHERE model = ?)", (model,)).fetchone()
-        return max(0, int(row[0]))
-
-    def put_embeddings(self, model: str, paper_ids: Sequence[str], vectors: Vectors) -> None:
-        matrix = np.ascontiguousarray(vectors, dtype="<f4")
-        if matrix.ndim != 2 or matrix.shape[0] != len(paper_ids):
-            raise ValueError(f"put_embeddings: {len(paper_ids)} ids but vectors of shape "
-                             f"{matrix.shape}")
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self.write() as conn:
-            start = int(conn.execute("SELECT coalesce(max(seq), 0) FROM embeddings WHERE "
-                                     "model = ?", (model,)).fetchone()[0])
-            conn.executemany(
-                "INSERT INTO embeddings (paper_id, model, dim, vector, created_at, seq) "
-                "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM papers WHERE id = ?) "
-                "ON CONFLICT(paper_id, model) DO UPDATE SET dim = excluded.dim, "
-                "vector = excluded.vector, created_at = excluded.created_at, seq = excluded.seq",
-                [(pid, model, matrix.shape[1], matrix[i].tobytes(), now, start + i + 1, pid)
-                 for i, pid in enumerate(paper_ids)])
-
-    def embeddings_since(self, model: str, after: int = 0,
-                         limit: int = 50_000) -> tuple[list[str], Vectors, int]:
-        rows = self.conn().execute(
-            "SELECT paper_id, dim, vector, seq FROM embeddings WHERE model = ? AND seq > ? "
-            "ORDER BY seq LIMIT ?", (model, after, limit)).fetchall()
-        if not rows:
-            return [], np.zeros((0, 0), dtype=np.float32), after
-        dim = int(rows[0][1])
-        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype="<f4").reshape(len(rows), dim)
-        return [str(r[0]) for r in rows], matrix.astype(np.float32), int(rows[-1][3])
-
-    def get_embeddings(self, model: str, paper_ids: Sequence[str]) -> dict[str, Vectors]:
-        out: dict[str, Vectors] = {}
-        for chunk in _chunks(list(dict.fromkeys(paper_ids))):
-            rows = self.conn().execute(
-                f"SELECT paper_id, vector FROM embeddings WHERE model = ? AND paper_id IN "
-                f"({', '.join('?' * len(chunk))})", [model, *chunk])
-            out.update((str(pid), np.frombuffer(blob, dtype="<f4").astype(np.float32))
-                       for pid, blob in rows)
-        return out
-
-    def embedding_counts(self) -> dict[str, int]:
-        rows = self.conn().execute("SELECT model, count(*) FROM embeddings GROUP BY model")
-        return {str(m): int(n) for m, n in rows}
-
-    # -- votes (read) and listings ----------------------------------------------------------
-
-    def vote_counts(self, paper_ids: Sequence[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for chunk in _chunks(list(dict.fromkeys(paper_ids))):
-            rows = self.conn().execute(
-                f"SELECT paper_id, count(*) FROM votes WHERE paper_id IN "
-                f"({', '.join('?' * len(chunk))}) GROUP BY paper_id", chunk)
-            out.update((str(pid), int(n)) for pid, n in rows)
-        return out
-
-    def vote_times(self, since: datetime,
-                   paper_ids: Sequence[str] | None = None) -> dict[str, list[datetime]]:
-        sql = "SELECT paper_id, created_at FROM votes WHERE created_at >= ?"
-        ids = list(dict.fromkeys(paper_ids or ()))
-        batches: list[list[str]] = [[]] if paper_ids is None else list(_chunks(ids))
-        out: dict[str, list[datetime]] = {}
-        for ids in batches:
-            where = f" AND paper_id IN ({', '.join('?' * len(ids))})" if ids else ""
-            rows = self.conn().execute(sql + where + " ORDER BY created_at",
-                                       [_utc_text(since), *ids])
-            for pid, created in rows:
-                out.setdefault(str(pid), []).append(datetime.fromisoformat(created))
-        return out
-
-    def listing_rows(self, day_from: date, day_to: date, *,
-                     categories: Sequence[str] = ()) -> list[tuple[str, date, datetime | None,
-                                                                   int | None]]:
-        where, args = _filters(TextQuery(categories=tuple(categories), date_from=day_from,
-                                         date_to=day_to))
-        rows = self.conn().execute(
-            "SELECT p.id, p.day, p.published, p.upstream_upvotes FROM papers p WHERE "
-            + " AND ".join(where), args)
-        return [(str(r[0]), date.fromisoformat(r[1]),
-                 datetime.fromisoformat(r[2]) if r[2] else None, r[3]) for r in rows]
-
-
-__all__ = ["BM25_WEIGHTS", "SqliteSearch"]
+__all__ = ["BM25_WEIGHTS", "SqliteFullText"]

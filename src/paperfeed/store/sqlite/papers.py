@@ -15,7 +15,7 @@ leaves a consistent database whose backlog the next write catches up.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,8 +28,12 @@ from paperfeed.store.records import (
     paper_row,
     row_paper,
 )
+from paperfeed.store.sql.base import now
+from paperfeed.store.sql.papers import Papers
+from paperfeed.store.sqlite.connection import SqliteConnection
 
 Fetch = Callable[[sqlite3.Connection, list[str]], dict[str, tuple[Paper, str]]]
+BULK_WAL_PAGES = 16384  # WAL auto-checkpoint during bulk imports (64 MB of 4 kB pages)
 _CHUNK = 500  # ids per IN (...) lookup
 FTS_CHUNK = 50_000  # backlog papers indexed per statement by bulk writes
 _STAGED = (*COLUMNS, "ingested_at", "modified_at")
@@ -160,3 +164,35 @@ def catch_up(conn: sqlite3.Connection) -> bool:
                  "ORDER BY rowid", (backlog[0],))
     conn.execute("DELETE FROM papers_fts_backlog")
     return True
+
+
+class SqlitePapers(Papers, SqliteConnection):
+    """Paper writes of SqliteStore: one batch per BEGIN IMMEDIATE, through upsert above."""
+
+    def upsert_papers(self, papers: Sequence[Paper]) -> UpsertResult:
+        incoming: dict[str, Paper] = {}
+        for paper in papers:  # the same id twice in one batch merges first
+            seen = incoming.get(paper.id)
+            incoming[paper.id] = paper if seen is None else merge_papers(seen, paper)
+        rows = {pid: paper_row(p) for pid, p in incoming.items()}
+        with self.write() as conn:
+            return upsert(conn, rows, now(), self._fetch, papers=incoming)
+
+    def upsert_rows(self, rows: Sequence[PaperRow], *, bulk: bool = False) -> UpsertResult:
+        incoming: dict[str, PaperRow] = {}
+        for row in rows:  # the same id twice in one batch merges first
+            pid, seen = row[0][0], incoming.get(row[0][0])
+            incoming[pid] = row if seen is None else paper_row(
+                merge_papers(row_paper(seen), row_paper(row)))
+        if bulk:  # copy the WAL back every 64 MB, not 4: about 10% less writer time
+            self.conn().execute(f"PRAGMA wal_autocheckpoint = {BULK_WAL_PAGES}")
+        with self.write() as conn:
+            return upsert(conn, incoming, now(), self._fetch, bulk=bulk)
+
+    def finish_bulk(self) -> None:
+        with self.write() as conn:
+            catch_up(conn)
+        self.conn().execute("PRAGMA wal_autocheckpoint = 1000")  # SQLite's default
+
+    def after_migrate(self, conn: sqlite3.Connection) -> None:
+        catch_up(conn)  # a killed bulk import's papers become searchable at the next open

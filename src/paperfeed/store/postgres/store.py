@@ -1,0 +1,21 @@
+"""PostgresStore: the scale-out store, the shared SQL parts over PostgreSQL's own."""
+
+from __future__ import annotations
+
+from paperfeed.store.postgres.fulltext import PgFullText
+from paperfeed.store.postgres.papers import PgPapers
+from paperfeed.store.postgres.vectors import PgVectors
+from paperfeed.store.sql.digests import Digests
+from paperfeed.store.sql.embeddings import Embeddings
+from paperfeed.store.sql.readers import Readers
+from paperfeed.store.sql.subscriptions import Subscriptions
+from paperfeed.store.sql.votes import Votes
+
+
+class PostgresStore(PgPapers, PgFullText, PgVectors, Embeddings, Readers, Votes,
+                    Subscriptions, Digests):
+    """Store on one PostgreSQL database (psycopg 3 pool, tsvector + GIN, pgvector HNSW); a pool
+    of connections shared by this process's threads."""
+
+
+__all__ = ["PostgresStore"]
