@@ -12,9 +12,9 @@ import pytest
 
 from paperfeed.models import Author, Paper, UpsertResult, Version
 from paperfeed.store import Store, open_store
-from paperfeed.store.sqlite import papers as sqlite_papers  # sqlite_papers.FTS_CHUNK: per test
 from paperfeed.store.records import paper_row, row_paper
 from paperfeed.store.sqlite import SqliteStore
+from paperfeed.store.sqlite import papers as sqlite_papers  # sqlite_papers.FTS_CHUNK: per test
 
 
 def paper(n: int, **kw: object) -> Paper:

@@ -22,8 +22,8 @@ from paperfeed.models import Author, Paper, Preferences
 from paperfeed.store import Store, open_store
 from paperfeed.store.base import TextQuery
 from paperfeed.store.migrate_db import migrate_database
-from paperfeed.store.sql.migrations import load_migrations
 from paperfeed.store.postgres import PostgresStore
+from paperfeed.store.sql.migrations import load_migrations
 
 pytestmark = pytest.mark.postgres
 NOW = datetime(2024, 5, 1, 8, tzinfo=UTC)
