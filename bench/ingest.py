@@ -81,14 +81,14 @@ def write_files(tmp: Path, big: int) -> tuple[Path, Path]:
 
 def _prepared_rows(path: Path, limit: int | None):
     from paperfeed.ingest.snapshot import parse_record
-    from paperfeed.store.records import COLUMNS, paper_to_row
+    from paperfeed.store.records import COLUMNS, paper_to_columns
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with path.open("rb") as f:
         for n, line in enumerate(f):
             if limit is not None and n >= limit:
                 return
-            row = paper_to_row(parse_record(json.loads(line)))
+            row = paper_to_columns(parse_record(json.loads(line)))
             yield (*(row[c] for c in COLUMNS), now, now)
 
 
@@ -134,14 +134,14 @@ def run_parse(path: Path) -> tuple[int, float]:
 
     from paperfeed.ingest.snapshot import read_snapshot
     from paperfeed.models import Paper
-    from paperfeed.store.records import paper_row
+    from paperfeed.store.records import render_paper
 
     gc.disable()
     start = time.perf_counter()
     count = 0
     for item in read_snapshot(path):
         if isinstance(item, Paper):
-            paper_row(item)
+            render_paper(item)
             count += 1
             if count % 5000 == 0:
                 gc.collect()
@@ -154,9 +154,9 @@ def run_rows(db: Path, path: Path) -> tuple[int, float]:
     from paperfeed.ingest.snapshot import read_snapshot
     from paperfeed.models import Paper
     from paperfeed.store import open_store
-    from paperfeed.store.records import paper_row
+    from paperfeed.store.records import render_paper
 
-    rows = [paper_row(item) for item in read_snapshot(path) if isinstance(item, Paper)]
+    rows = [render_paper(item) for item in read_snapshot(path) if isinstance(item, Paper)]
     store = open_store(f"sqlite:///{db}")
     start = time.perf_counter()
     for i in range(0, len(rows), 5000):

@@ -12,7 +12,7 @@ import pytest
 
 from paperfeed.models import Author, Paper, UpsertResult, Version
 from paperfeed.store import Store, open_store
-from paperfeed.store.records import paper_row, row_paper
+from paperfeed.store.records import render_paper, rendered_to_paper
 from paperfeed.store.sqlite import SqliteStore
 from paperfeed.store.sqlite import papers as sqlite_papers  # sqlite_papers.FTS_CHUNK: per test
 
@@ -59,12 +59,12 @@ def db(sqlite_store: Store) -> SqliteStore:
 
 def test_rendered_rows_round_trip_to_the_same_paper() -> None:
     original = paper(1, comments="with a \x00 NUL", code_urls=("https://github.com/a/b",))
-    assert row_paper(paper_row(original)) == replace(original, comments="with a  NUL")
+    assert rendered_to_paper(render_paper(original)) == replace(original, comments="with a  NUL")
 
 
 def test_bulk_papers_wait_for_the_index_then_are_found(db: SqliteStore) -> None:
     db.upsert_papers([paper(0)])
-    assert db.upsert_rows([paper_row(paper(n)) for n in range(1, 6)], bulk=True) == \
+    assert db.upsert_rows([render_paper(paper(n)) for n in range(1, 6)], bulk=True) == \
         UpsertResult(new=5)
     assert backlog(db) == 1  # paper 0 was indexed row by row; the rest wait
     assert matches(db, "zebras3") == []
@@ -78,17 +78,17 @@ def test_bulk_papers_wait_for_the_index_then_are_found(db: SqliteStore) -> None:
 def test_backlog_is_indexed_once_it_fills_a_chunk(db: SqliteStore,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_papers, "FTS_CHUNK", 10)
-    db.upsert_rows([paper_row(paper(n)) for n in range(6)], bulk=True)
+    db.upsert_rows([render_paper(paper(n)) for n in range(6)], bulk=True)
     assert backlog(db) == 0
-    db.upsert_rows([paper_row(paper(n)) for n in range(6, 12)], bulk=True)
+    db.upsert_rows([render_paper(paper(n)) for n in range(6, 12)], bulk=True)
     assert backlog(db) is None  # 12 waiting >= 10: indexed with that batch
     assert matches(db, "zebras11") == ["2401.00011"]
     check_fts(db)
 
 
 def test_other_writes_keep_a_backlog_consistent(db: SqliteStore) -> None:
-    db.upsert_rows([paper_row(paper(n)) for n in range(4)], bulk=True)
-    renamed = [paper_row(paper(n, title=f"Renamed giraffe{n}")) for n in (1, 2)]
+    db.upsert_rows([render_paper(paper(n)) for n in range(4)], bulk=True)
+    renamed = [render_paper(paper(n, title=f"Renamed giraffe{n}")) for n in (1, 2)]
     assert db.upsert_rows(renamed, bulk=True) == UpsertResult(updated=2)
     with db.write() as conn:  # a waiting paper may go, unindexed
         conn.execute("DELETE FROM papers WHERE id = '2401.00003'")
@@ -104,14 +104,14 @@ def test_other_writes_keep_a_backlog_consistent(db: SqliteStore) -> None:
 def test_same_paper_twice_in_rows_merges_first(store: Store) -> None:
     old, new = paper(5, code_urls=("https://github.com/a/b",)), paper(5, version=2,
                                                                        title="Second try")
-    assert store.upsert_rows([paper_row(old), paper_row(new)], bulk=True) == \
+    assert store.upsert_rows([render_paper(old), render_paper(new)], bulk=True) == \
         UpsertResult(new=1)
     store.finish_bulk()
     stored = store.get_paper("2401.00005")
     assert stored is not None
     assert (stored.title, stored.version, stored.code_urls) == (
         "Second try", 2, ("https://github.com/a/b",))
-    assert store.upsert_rows([paper_row(new)]) == UpsertResult(unchanged=1)
+    assert store.upsert_rows([render_paper(new)]) == UpsertResult(unchanged=1)
 
 
 def test_papers_a_killed_import_left_waiting_are_indexed_when_the_store_is_opened(
@@ -119,7 +119,7 @@ def test_papers_a_killed_import_left_waiting_are_indexed_when_the_store_is_opene
     url = f"sqlite:///{tmp_path / 'killed.db'}"
     first = open_store(url)
     assert isinstance(first, SqliteStore)
-    first.upsert_rows([paper_row(paper(n)) for n in range(1, 4)], bulk=True)  # no finish_bulk
+    first.upsert_rows([render_paper(paper(n)) for n in range(1, 4)], bulk=True)  # no finish_bulk
     assert backlog(first) is not None and matches(first, "zebras2") == []
     first.close()
     reopened = open_store(url)

@@ -3,7 +3,7 @@ JSON parsing and normalising overlap with the database writes on a second core.
 
 The child is `python -m paperfeed.ingest.parse_process ARGS` writing pickled messages to its
 standard output: ("batch", rows, rejects, checkpoint) per checkpoint of read_snapshot, then
-("end",), or ("error", kind, message). Plain-tuple rows (store.records.paper_row) cost the
+("end",), or ("error", kind, message). Plain-tuple rows (store.records.render_paper) cost the
 parent about 2 us each to receive, where Paper objects cost about 50 us. The pipe bounds how
 far the child runs ahead (AHEAD batches, plus what the pipe holds), and a parent that dies
 closes it, which ends the child (broken pipe) without leaving it behind.
@@ -26,7 +26,7 @@ import paperfeed
 from paperfeed.errors import IngestError
 from paperfeed.ingest.run import Prefetcher, RowBatch
 from paperfeed.models import Paper, Rejected
-from paperfeed.store.records import PaperRow, paper_row
+from paperfeed.store.records import PaperRow, render_paper
 
 # Batches received ahead of the writer by a reader thread (about 15 MB each once unpickled).
 # Deeper (8, to cover a whole full-text chunk) measured no faster on this 2-core machine and
@@ -97,7 +97,7 @@ def run_child(args: str, out: IO[bytes]) -> None:
                                   start=Position(spec["line"], spec["offset"]),
                                   every=spec["every"], state_key=spec["key"]):
             if isinstance(item, Paper):
-                rows.append(paper_row(item))
+                rows.append(render_paper(item))
             elif isinstance(item, Rejected):
                 rejects.append(item)
             else:

@@ -79,7 +79,7 @@ class Store(Protocol):
     # -- ingest (issue 3): bulk imports of papers rendered elsewhere (a parser process) -------
 
     def upsert_rows(self, rows: Sequence[PaperRow], *, bulk: bool = False) -> UpsertResult:
-        """upsert_papers for papers rendered by store.records.paper_row; under bulk the store
+        """upsert_papers for papers rendered by store.records.render_paper; under bulk the store
         may defer derived indexes (SQLite's full text) until finish_bulk or a later write."""
         ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from json.encoder import encode_basestring
@@ -51,7 +51,7 @@ def _dump_authors(authors: tuple[Author, ...]) -> str:
         return _dump([_author_json(a) for a in authors])
 
 
-def paper_to_row(paper: Paper) -> dict[str, Any]:
+def paper_to_columns(paper: Paper) -> dict[str, Any]:
     """The column values that store a paper (versions are stored apart)."""
     row: dict[str, Any] = {
         "id": paper.id,
@@ -97,17 +97,18 @@ PaperRow = tuple[RowValues, tuple[tuple[int, str | None], ...]]
 FINGERPRINT = COLUMNS.index("fingerprint")
 
 
-def paper_row(paper: Paper) -> PaperRow:
-    """paper_to_row as a tuple in COLUMNS order, with the versions."""
-    row = paper_to_row(paper)
+def render_paper(paper: Paper) -> PaperRow:
+    """A paper rendered for storage (a PaperRow): paper_to_columns's values as a tuple in
+    COLUMNS order, with the versions; what the parser process sends the writer."""
+    row = paper_to_columns(paper)
     return (_IN_COLUMN_ORDER(row),
             tuple((v.version, _iso(v.created)) for v in paper.versions))
 
 
-def row_paper(row: PaperRow) -> Paper:
-    """The Paper a PaperRow was made from (NUL characters stay dropped)."""
+def rendered_to_paper(row: PaperRow) -> Paper:
+    """The Paper that render_paper rendered (NUL characters stay dropped)."""
     values, versions = row
-    return row_to_paper(dict(zip(COLUMNS, values, strict=True)),
+    return columns_to_paper(dict(zip(COLUMNS, values, strict=True)),
                         tuple(Version(n, _dt(created)) for n, created in versions))
 
 
@@ -128,8 +129,9 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def row_to_paper(row: Mapping[str, Any], versions: tuple[Version, ...] = ()) -> Paper:
-    """Rebuild a Paper from a row (a sqlite3.Row or a dict) of the papers table."""
+def columns_to_paper(row: Mapping[str, Any], versions: tuple[Version, ...] = ()) -> Paper:
+    """Rebuild a Paper from a row of the papers table read by column name (a sqlite3.Row or
+    a dict): the inverse of paper_to_columns."""
     announced = row["announced"]
     return Paper(
         id=row["id"],
@@ -165,6 +167,15 @@ def _max(a: int | None, b: int | None) -> int | None:
 
 def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(first + second))
+
+
+def merge_batch(papers: Iterable[Paper]) -> dict[str, Paper]:
+    """A batch by id, a paper that comes twice merged first (merge_papers)."""
+    incoming: dict[str, Paper] = {}
+    for paper in papers:
+        seen = incoming.get(paper.id)
+        incoming[paper.id] = paper if seen is None else merge_papers(seen, paper)
+    return incoming
 
 
 def merge_papers(old: Paper, new: Paper) -> Paper:

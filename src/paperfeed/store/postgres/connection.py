@@ -15,7 +15,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from paperfeed.errors import StoreError
 from paperfeed.store.sql.base import Connection, SqlBase, now
-from paperfeed.store.sql.dialect import Dialect
+from paperfeed.store.sql.dialect import POSTGRES
 from paperfeed.store.sql.migrations import load_migrations
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -27,13 +27,6 @@ VOCAB_LOCK = 0x7061_7065_0003
 EMBED_LOCK = 0x7061_7065_0004
 EF_SEARCH = 100  # HNSW candidate list per lookup (pgvector's default is 40); raised for larger k
 CONNECT_TIMEOUT = 10  # seconds to wait for a connection before reporting the server unusable
-POSTGRES = Dialect(name="postgres", format_params=True, list_chunk=0, greatest="greatest",
-                   nulls_last=" NULLS LAST", integrity_error=psycopg.IntegrityError,
-                   database_error=psycopg.Error,
-                   category_values="json_array_elements_text(p.categories::json) AS j(value)",
-                   starts_with="starts_with({0}, {1})")
-
-
 def redact(url: str) -> str:
     """The connection target without its password, for messages."""
     try:
@@ -61,6 +54,8 @@ class PgConnection(SqlBase):
     """Connections (a lazily opened pool), transactions and migrations."""
 
     dialect = POSTGRES
+    integrity_error = psycopg.IntegrityError
+    database_error = psycopg.Error
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from paperfeed.store.base import TextQuery
 from paperfeed.store.postgres.connection import (
-    POSTGRES,
     VOCAB_LOCK,
     Conn,
     PgConnection,
@@ -20,6 +19,7 @@ from paperfeed.store.postgres.connection import (
     scalar,
 )
 from paperfeed.store.sql.base import now
+from paperfeed.store.sql.dialect import POSTGRES
 from paperfeed.store.sql.search import KeywordQueries, filters
 from paperfeed.store.terms import SPELL_MIN_DF, document_frequencies, spellable, trigrams
 
@@ -74,11 +74,12 @@ def _positive(query: TextQuery, ranked: bool) -> str:
 class PgFullText(KeywordQueries, PgConnection):
     """tsvector search (keyword_search and filter_ids: store/sql/search.py) and the vocabulary."""
 
-    def _select(self, query: TextQuery, *, ranked: bool, order: str, limit: int, offset: int,
+    def text_condition(self, query: TextQuery, ranked: bool) -> str:
+        return _positive(query, ranked)
+
+    def matches(self, query: TextQuery, text: str, *, order: str, limit: int, offset: int,
                 within: Sequence[str] | None) -> list[tuple[str, float]]:
-        positive = _positive(query, ranked)
-        if not positive and not query.has_filters:
-            return []
+        positive = text
         where, args = filters(POSTGRES, query)
         if within is not None:
             where.append("p.id = ANY(?)")

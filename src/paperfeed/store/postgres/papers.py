@@ -10,9 +10,10 @@ from paperfeed.store.postgres.connection import UPSERT_LOCK, Conn, PgConnection,
 from paperfeed.store.records import (
     COLUMNS,
     PaperRow,
+    merge_batch,
     merge_papers,
-    paper_to_row,
-    row_paper,
+    paper_to_columns,
+    rendered_to_paper,
 )
 from paperfeed.store.sql.base import now
 from paperfeed.store.sql.papers import PAPER_COLUMNS, Papers
@@ -66,10 +67,7 @@ class PgPapers(Papers, PgConnection):
     """Paper writes of PostgresStore: one batch per transaction, in commit order."""
 
     def upsert_papers(self, papers: Sequence[Paper]) -> UpsertResult:
-        incoming: dict[str, Paper] = {}
-        for paper in papers:  # the same id twice in one batch merges first
-            seen = incoming.get(paper.id)
-            incoming[paper.id] = paper if seen is None else merge_papers(seen, paper)
+        incoming = merge_batch(papers)
         with self.tx() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (UPSERT_LOCK,))
             result = self._apply(conn, incoming)
@@ -80,7 +78,7 @@ class PgPapers(Papers, PgConnection):
     # The tsvector is written with each row, so bulk defers nothing here.
 
     def upsert_rows(self, rows: Sequence[PaperRow], *, bulk: bool = False) -> UpsertResult:
-        return self.upsert_papers([row_paper(row) for row in rows])
+        return self.upsert_papers([rendered_to_paper(row) for row in rows])
 
     def finish_bulk(self) -> None:
         return None
@@ -88,7 +86,7 @@ class PgPapers(Papers, PgConnection):
     def _apply(self, conn: Conn, incoming: dict[str, Paper]) -> UpsertResult:
         """Like SQLite's: a paper whose row is exactly what is stored is unchanged without
         being read back; only papers that differ are fetched whole and merged."""
-        rows = {pid: paper_to_row(p) for pid, p in incoming.items()}
+        rows = {pid: paper_to_columns(p) for pid, p in incoming.items()}
         stored = {r["id"]: r["fingerprint"] for r in conn.execute(
             "SELECT id, fingerprint FROM papers WHERE id = ANY(%s)", (list(rows),))}
         old = self._fetch(conn, [pid for pid, row in rows.items()
@@ -100,7 +98,7 @@ class PgPapers(Papers, PgConnection):
             paper, row = arrived, rows[pid]
             if pid in old:
                 paper = merge_papers(old[pid][0], arrived)
-                row = paper_to_row(paper)
+                row = paper_to_columns(paper)
             op = "i" if pid not in stored else "u" if row["fingerprint"] != stored[pid] else "="
             counts[op] += 1
             versions.extend((pid, v.version, v.created.isoformat() if v.created else None)

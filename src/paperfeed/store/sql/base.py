@@ -41,6 +41,8 @@ class SqlBase:
 
     url: str
     dialect: ClassVar[Dialect]
+    integrity_error: ClassVar[type[Exception]]  # the driver's: a violated key or constraint
+    database_error: ClassVar[type[Exception]]  # the driver's base error
 
     def reading(self) -> AbstractContextManager[Any]:
         """A connection for reads (and nothing else): no transaction round trips."""

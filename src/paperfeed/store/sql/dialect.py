@@ -28,8 +28,6 @@ class Dialect:
     list_chunk: int  # ids per `IN (...)` list; 0: the whole list as one array parameter
     greatest: str  # the larger of two values: max(a, b) in SQLite, greatest(a, b) in PostgreSQL
     nulls_last: str  # after `day DESC`: "" where NULL sorts last by itself (SQLite)
-    integrity_error: type[Exception]  # what a violated key or constraint raises
-    database_error: type[Exception]  # the driver's base error
     category_values: str  # a FROM item: each category of papers p as j.value
     starts_with: str  # "{0} starts with {1}" as a condition
 
@@ -49,3 +47,20 @@ class Dialect:
         size = self.list_chunk or max(1, len(unique))
         for start in range(0, len(unique), size):
             yield unique[start:start + size]
+
+
+SQLITE = Dialect(
+    name="sqlite", format_params=False,
+    list_chunk=500,  # well below SQLite's limit on bound variables
+    greatest="max",
+    nulls_last="",  # NULL is the smallest value: last under DESC already
+    category_values="json_each(p.categories) AS j",
+    starts_with="instr({0}, {1}) = 1")
+
+POSTGRES = Dialect(
+    name="postgres", format_params=True,
+    list_chunk=0,  # a Python list binds as one array
+    greatest="greatest",
+    nulls_last=" NULLS LAST",  # NULL is the largest value: first under DESC otherwise
+    category_values="json_array_elements_text(p.categories::json) AS j(value)",
+    starts_with="starts_with({0}, {1})")

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from paperfeed.models import Paper, Version
 from paperfeed.store.base import TextQuery
-from paperfeed.store.records import COLUMNS, row_to_paper
+from paperfeed.store.records import COLUMNS, columns_to_paper
 from paperfeed.store.sql.base import Connection, SqlBase, now
 from paperfeed.store.sql.search import filters
 
@@ -30,7 +30,7 @@ class Papers(SqlBase):
                             args).fetchall()
             versions = self._versions(conn, [r["id"] for r in rows]) if rows else {}
             for r in rows:
-                found[r["id"]] = (row_to_paper(r, versions.get(r["id"], ())), r["fingerprint"])
+                found[r["id"]] = (columns_to_paper(r, versions.get(r["id"], ())), r["fingerprint"])
         return found
 
     def _versions(self, conn: Connection, ids: list[str]) -> dict[str, tuple[Version, ...]]:
@@ -66,7 +66,7 @@ class Papers(SqlBase):
             rows = self.run(conn, f"SELECT {PAPER_COLUMNS} FROM papers WHERE "
                             f"{' AND '.join(where)} ORDER BY day DESC{self.dialect.nulls_last}, "
                             "id DESC LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
-        return [row_to_paper(r) for r in rows]
+        return [columns_to_paper(r) for r in rows]
 
     def count_papers(self) -> int:
         with self.reading() as conn:

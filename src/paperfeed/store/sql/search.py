@@ -1,7 +1,7 @@
 """The backend-neutral half of search: query filters as SQL, keyword_search and filter_ids.
 
-Each backend's fulltext.py writes `_select` (the matches of a query, ranked or newest
-first) in its own full-text syntax; everything around it is here, once.
+Each backend's fulltext.py writes `text_condition` and `matches` in its own full-text
+syntax; everything around them is here, once.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def filters(dialect: Dialect, query: TextQuery) -> tuple[list[str], list[Any]]:
 
 
 class KeywordQueries(SqlBase):
-    """keyword_search and filter_ids over `_select`, which each backend writes in its own
-    full-text syntax."""
+    """keyword_search and filter_ids over text_condition and matches, which each backend
+    writes in its own full-text syntax."""
 
     def keyword_search(self, query: TextQuery, *, limit: int, offset: int = 0,
                        within: Sequence[str] | None = None,
@@ -58,6 +58,20 @@ class KeywordQueries(SqlBase):
     def _select(self, query: TextQuery, *, ranked: bool, order: str, limit: int, offset: int,
                 within: Sequence[str] | None) -> list[tuple[str, float]]:
         """Papers matching query (its ranked words too when ranked), best or newest first."""
+        text = self.text_condition(query, ranked)
+        if not text and not query.has_filters:
+            return []
+        return self.matches(query, text, order=order, limit=limit, offset=offset, within=within)
+
+    def text_condition(self, query: TextQuery, ranked: bool) -> str:
+        """The full-text expression every match must satisfy, in the backend's syntax
+        (empty: no text condition)."""
+        raise NotImplementedError
+
+    def matches(self, query: TextQuery, text: str, *, order: str, limit: int, offset: int,
+                within: Sequence[str] | None) -> list[tuple[str, float]]:
+        """Papers matching text and the query's filters and exclusions (scored by relevance
+        when text is not empty), best or newest first."""
         raise NotImplementedError
 
     def _newest(self, limit: int) -> list[str]:

@@ -124,7 +124,7 @@ class Subscriptions(SqlBase):
             for record in rows:
                 try:
                     existed = self._put_subscription(conn, subscription_in(record, columns))
-                except (ValueError, self.dialect.database_error) as exc:
+                except (ValueError, self.database_error) as exc:
                     raise StoreError(f"subscription {record.get('email')!r}: {exc}") from None
                 added, updated = added + (not existed), updated + existed
         return added, updated

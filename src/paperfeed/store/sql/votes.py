@@ -16,7 +16,7 @@ class Votes(SqlBase):
         try:
             with self.writing() as conn:
                 voted = self._toggle(conn, reader_id, paper_id)
-        except self.dialect.integrity_error:
+        except self.integrity_error:
             raise NotFound(f"no paper {paper_id!r} or no reader {reader_id}") from None
         self.data_changed()
         return voted

@@ -11,14 +11,8 @@ from typing import Any
 
 from paperfeed.errors import StoreError
 from paperfeed.store.sql.base import Connection, SqlBase, now
-from paperfeed.store.sql.dialect import Dialect
+from paperfeed.store.sql.dialect import SQLITE
 from paperfeed.store.sql.migrations import load_migrations
-
-SQLITE = Dialect(name="sqlite", format_params=False, list_chunk=500, greatest="max",
-                 nulls_last="", integrity_error=sqlite3.IntegrityError,
-                 database_error=sqlite3.DatabaseError,
-                 category_values="json_each(p.categories) AS j",
-                 starts_with="instr({0}, {1}) = 1")
 
 
 def sqlite_path(url: str) -> Path:
@@ -33,6 +27,8 @@ class SqliteConnection(SqlBase):
     """One SQLite file; each thread gets its own connection."""
 
     dialect = SQLITE
+    integrity_error = sqlite3.IntegrityError
+    database_error = sqlite3.DatabaseError
 
     def __init__(self, url: str) -> None:
         self.url = url

@@ -10,8 +10,9 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 from paperfeed.store.base import TextQuery
+from paperfeed.store.sql.dialect import SQLITE
 from paperfeed.store.sql.search import KeywordQueries, filters
-from paperfeed.store.sqlite.connection import SQLITE, SqliteConnection
+from paperfeed.store.sqlite.connection import SqliteConnection
 from paperfeed.store.terms import SPELL_MIN_DF, document_frequencies, spellable, trigrams
 
 _CHUNK = 500
@@ -63,16 +64,15 @@ def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
 class SqliteFullText(KeywordQueries, SqliteConnection):
     """FTS5 search (keyword_search and filter_ids: store/sql/search.py) and the vocabulary."""
 
-    def _select(self, query: TextQuery, *, ranked: bool, order: str, limit: int, offset: int,
+    def text_condition(self, query: TextQuery, ranked: bool) -> str:
+        return _positive(query, ranked)
+
+    def matches(self, query: TextQuery, text: str, *, order: str, limit: int, offset: int,
                 within: Sequence[str] | None) -> list[tuple[str, float]]:
-        positive = _positive(query, ranked)
-        if not positive and not query.has_filters:
-            return []
         if within is not None:
-            return self._select_within(query, positive, order=order, limit=limit,
+            return self._select_within(query, text, order=order, limit=limit,
                                        offset=offset, within=within)
-        return self._run(query, positive, order=order, limit=limit, offset=offset,
-                         within=None)
+        return self._run(query, text, order=order, limit=limit, offset=offset, within=None)
 
     def _select_within(self, query: TextQuery, positive: str, *, order: str, limit: int,
                        offset: int, within: Sequence[str]) -> list[tuple[str, float]]:

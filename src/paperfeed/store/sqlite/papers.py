@@ -24,9 +24,10 @@ from paperfeed.store.records import (
     COLUMNS,
     FINGERPRINT,
     PaperRow,
+    merge_batch,
     merge_papers,
-    paper_row,
-    row_paper,
+    render_paper,
+    rendered_to_paper,
 )
 from paperfeed.store.sql.base import now
 from paperfeed.store.sql.papers import Papers
@@ -80,7 +81,7 @@ def upsert(conn: sqlite3.Connection, incoming: Mapping[str, PaperRow], now: str,
         elif pid not in old:  # same fingerprint: nothing to merge; versions may be new
             plan.unchanged += 1
         else:
-            arrived = papers[pid] if papers is not None else row_paper(incoming[pid])
+            arrived = papers[pid] if papers is not None else rendered_to_paper(incoming[pid])
             _plan_merge(plan, old[pid][0], arrived, old[pid][1], now)
             continue
         plan.versions.extend((pid, number, created) for number, created in versions)
@@ -92,7 +93,7 @@ def upsert(conn: sqlite3.Connection, incoming: Mapping[str, PaperRow], now: str,
 
 def _plan_merge(plan: _Plan, old: Paper, arrived: Paper, fingerprint: str, now: str) -> None:
     merged = merge_papers(old, arrived)
-    values, versions = paper_row(merged)
+    values, versions = render_paper(merged)
     plan.versions.extend((merged.id, number, created) for number, created in versions)
     if values[FINGERPRINT] == fingerprint:
         plan.unchanged += 1
@@ -170,11 +171,8 @@ class SqlitePapers(Papers, SqliteConnection):
     """Paper writes of SqliteStore: one batch per BEGIN IMMEDIATE, through upsert above."""
 
     def upsert_papers(self, papers: Sequence[Paper]) -> UpsertResult:
-        incoming: dict[str, Paper] = {}
-        for paper in papers:  # the same id twice in one batch merges first
-            seen = incoming.get(paper.id)
-            incoming[paper.id] = paper if seen is None else merge_papers(seen, paper)
-        rows = {pid: paper_row(p) for pid, p in incoming.items()}
+        incoming = merge_batch(papers)
+        rows = {pid: render_paper(p) for pid, p in incoming.items()}
         with self.write() as conn:
             return upsert(conn, rows, now(), self._fetch, papers=incoming)
 
@@ -182,8 +180,8 @@ class SqlitePapers(Papers, SqliteConnection):
         incoming: dict[str, PaperRow] = {}
         for row in rows:  # the same id twice in one batch merges first
             pid, seen = row[0][0], incoming.get(row[0][0])
-            incoming[pid] = row if seen is None else paper_row(
-                merge_papers(row_paper(seen), row_paper(row)))
+            incoming[pid] = row if seen is None else render_paper(
+                merge_papers(rendered_to_paper(seen), rendered_to_paper(row)))
         if bulk:  # copy the WAL back every 64 MB, not 4: about 10% less writer time
             self.conn().execute(f"PRAGMA wal_autocheckpoint = {BULK_WAL_PAGES}")
         with self.write() as conn:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from paperfeed.store.base import Vectors
-from paperfeed.store.sqlite.connection import SQLITE, SqliteConnection
+from paperfeed.store.sql.dialect import SQLITE
+from paperfeed.store.sqlite.connection import SqliteConnection
 
 
 class SqliteVectors(SqliteConnection):
