@@ -148,8 +148,8 @@ def test_data_version_moves_after_each_change(pg: PostgresStore) -> None:
 
 
 def test_pgvector_index_answers_like_the_in_memory_index(pg: PostgresStore) -> None:
-    from paperfeed.index.pg_vectors import PgVectorIndex
     from paperfeed.index.vectors import VectorIndex, index_for
+    from paperfeed.store.postgres.vectors import PgVectorIndex
 
     ids = [f"p{i:03d}" for i in range(300)]
     pg.upsert_papers([_paper(pid) for pid in ids])

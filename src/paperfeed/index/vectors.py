@@ -21,11 +21,11 @@ import numpy as np
 from paperfeed.index.ann import ANN_OVERSAMPLE, ANN_THRESHOLD, Ann
 from paperfeed.index.embedder import default_cache_dir
 from paperfeed.store import Store
-from paperfeed.store.base import Vectors
+from paperfeed.store.base import Vectors, VectorSearch, VectorStore
 
 _CACHE_SIZE = 4  # (store, model) pairs kept per process
 ANN_INLINE_ROWS = 5_000  # new vectors added to the graph within a search (more: in background)
-_cache: OrderedDict[tuple[str, str], VectorIndex] = OrderedDict()
+_cache: OrderedDict[tuple[str, str], VectorSearch] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -53,7 +53,7 @@ class VectorIndex:
     def dim(self) -> int:
         return int(self._matrix.shape[1])
 
-    def refresh(self, store: Store) -> int:
+    def refresh(self, store: VectorStore) -> int:
         """Load the vectors stored since the last refresh; return how many arrived."""
         added = 0
         with self._lock:
@@ -168,13 +168,14 @@ class VectorIndex:
         return None if row is None else self._matrix[row]
 
 
-def index_for(store: Store, model: str) -> VectorIndex:
-    """This process's index of model's vectors in store, brought up to date."""
+def index_for(store: Store, model: str) -> VectorSearch:
+    """This process's index of model's vectors in store, brought up to date: the store's own
+    when its database searches vectors (PostgreSQL), else one loaded into this process."""
     key = (store.url, model)
     with _cache_lock:
         index = _cache.get(key)
         if index is None:
-            native = _native(store, model)  # (an empty index is falsy: no `or` here)
+            native = store.vector_index(model)  # (an empty index is falsy: no `or` here)
             index = _cache[key] = native if native is not None else \
                 VectorIndex(model, source=store.url)
             while len(_cache) > _CACHE_SIZE:
@@ -182,12 +183,3 @@ def index_for(store: Store, model: str) -> VectorIndex:
         _cache.move_to_end(key)
     index.refresh(store)
     return index
-
-
-def _native(store: Store, model: str) -> VectorIndex | None:
-    """PostgreSQL answers nearest-neighbour queries itself (pgvector): nothing to load."""
-    if not store.url.startswith(("postgresql://", "postgres://")):
-        return None
-    from paperfeed.index.pg_vectors import native_index
-
-    return native_index(store, model)

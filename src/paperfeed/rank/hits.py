@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from paperfeed.index.vectors import VectorIndex
 from paperfeed.models import Hit, Paper
 from paperfeed.store import Store
-from paperfeed.store.base import TextQuery, Vectors
+from paperfeed.store.base import TextQuery, Vectors, VectorSearch
 
 FILTER_SCAN = 200_000  # at most this many papers scored exactly under restrictive filters
 OVERSAMPLE = 5  # unfiltered neighbours fetched per wanted one before filtering
@@ -23,7 +22,7 @@ def hits_for(store: Store, ranked: Sequence[tuple[str, float]],
             for pid, score in ranked if pid in papers]
 
 
-def nearest(store: Store, index: VectorIndex, vector: Vectors, query: TextQuery, k: int, *,
+def nearest(store: Store, index: VectorSearch, vector: Vectors, query: TextQuery, k: int, *,
             need: int | None = None) -> list[tuple[str, float]]:
     """Up to k papers most similar to vector that pass the query's filters, best first.
 

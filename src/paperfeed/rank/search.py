@@ -15,14 +15,14 @@ from datetime import date
 from functools import cached_property
 
 from paperfeed.index.embedder import Embedder
-from paperfeed.index.vectors import VectorIndex, index_for
+from paperfeed.index.vectors import index_for
 from paperfeed.models import Hit
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
 from paperfeed.rank.query import ParsedQuery, parse_query
 from paperfeed.rank.spelling import corrections
 from paperfeed.store import Store
-from paperfeed.store.base import TextQuery, Vectors
+from paperfeed.store.base import TextQuery, Vectors, VectorSearch
 from paperfeed.store.terms import words
 
 MODES = ("keyword", "semantic", "hybrid")
@@ -192,7 +192,7 @@ def _match_counts(store: Store, words: Sequence[str],
 class _Dense:
     """The semantic side of one search: the query text, encoded on first use, and the index."""
 
-    def __init__(self, index: VectorIndex, embedder: Embedder, text: str) -> None:
+    def __init__(self, index: VectorSearch, embedder: Embedder, text: str) -> None:
         self.index, self.embedder, self.text = index, embedder, text
 
     @classmethod

@@ -134,20 +134,5 @@ class PgPapers(Papers, PgConnection):
         count_lexemes(conn, "INSERT INTO search_lexemes (lexeme, df) {} ON CONFLICT (lexeme) "
                       "DO UPDATE SET df = search_lexemes.df + excluded.df", "iu")  # ... new come
 
-    @staticmethod
-    def load_paper_rows(conn: Conn, columns: Sequence[str],
-                        rows: Sequence[Sequence[object]]) -> None:
-        """Bulk-load raw papers rows as they are (migrate-db), full text computed on the way."""
-        at = [columns.index(c) for c in ("title", "abstract", "authors_text")]
-        conn.execute(f"CREATE TEMP TABLE papers_load ON COMMIT DROP AS SELECT "
-                     f"{', '.join(columns)}, ''::text AS title_words, ''::text AS "
-                     "abstract_words, ''::text AS author_words FROM papers WITH NO DATA")
-        copy_rows(conn, "papers_load", [*columns, "title_words", "abstract_words",
-                                        "author_words"],
-                  [(*r, *(index_words(str(r[i] or "")) for i in at)) for r in rows])
-        conn.execute(f"INSERT INTO papers ({', '.join(columns)}, search_vector) SELECT "
-                     f"{', '.join('i.' + c for c in columns)}, {SEARCH_VECTOR} "
-                     "FROM papers_load i")
 
-
-__all__ = ["PgPapers", "index_words"]
+__all__ = ["SEARCH_VECTOR", "PgPapers", "index_words"]

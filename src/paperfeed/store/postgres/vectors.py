@@ -11,13 +11,14 @@ they are exact over the allowed papers.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from psycopg import sql
 
-from paperfeed.store.base import Vectors
 from paperfeed.store.postgres.connection import (
     EF_SEARCH,
     EMBED_LOCK,
@@ -26,8 +27,12 @@ from paperfeed.store.postgres.connection import (
     as_array,
     scalar,
 )
+from paperfeed.store.roles import VectorStore
+from paperfeed.store.shapes import Vectors, VectorSearch
 from paperfeed.store.sql.base import now
+from paperfeed.store.sql.embeddings import Embeddings
 
+COUNT_TTL = 30.0  # seconds a vector count is trusted (len() is asked on every search)
 BUILD_MEMORY = "512MB"  # least maintenance_work_mem for an index build (the graph should fit)
 
 
@@ -41,8 +46,8 @@ def _typed(dim: int) -> sql.Composable:
     return sql.SQL("vector::vector({})").format(sql.Literal(int(dim)))
 
 
-class PgVectors(PgConnection):
-    """Vector storage and nearest neighbours of PostgresStore."""
+class PgVectors(Embeddings, PgConnection):
+    """Vector storage and nearest neighbours of PostgresStore (bookkeeping: Embeddings)."""
 
     def put_embeddings(self, model: str, paper_ids: Sequence[str], vectors: Vectors) -> None:
         matrix = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -82,7 +87,10 @@ class PgVectors(PgConnection):
                                 binary=True).fetchall()
         return {str(r["paper_id"]): as_array(r["vector"]) for r in rows}
 
-    # -- nearest neighbours (PostgreSQL only; index/pg_vectors.py uses them) ----------------
+    # -- nearest neighbours (PgVectorIndex below uses them) --------------------------------
+
+    def vector_index(self, model: str) -> VectorSearch | None:
+        return PgVectorIndex(self, model)
 
     def embedding_dim(self, model: str) -> int | None:
         """The dimension of model's vectors (None: it has none)."""
@@ -156,3 +164,50 @@ def _stage_vectors(conn: Conn, rows: list[tuple[str, Any, int]]) -> None:
         copy.set_types(["text", "vector", "int8"])
         for row in rows:
             copy.write_row(row)
+
+
+class PgVectorIndex:
+    """One model's vectors searched by PostgreSQL (HNSW for plain nearest neighbours, exact
+    among a given set of papers): several web and worker processes share one index and
+    none of them loads every vector."""
+
+    def __init__(self, store: PgVectors, model: str) -> None:
+        self.model = model
+        self.store = store
+        self._dim: int | None = None
+        self._count, self._counted_at = 0, float("-inf")
+        self._lock = threading.Lock()
+
+    def refresh(self, store: VectorStore) -> int:
+        """Nothing to load; re-count now and then (the vectors live in the database)."""
+        if isinstance(store, PgVectors):
+            self.store = store  # the caller's store: the one that is open now
+        with self._lock:
+            if time.monotonic() - self._counted_at > COUNT_TTL or not self._count:
+                self._count = self.store.embedding_counts().get(self.model, 0)
+                self._counted_at = time.monotonic()
+                if self._dim is None:
+                    self._dim = self.store.embedding_dim(self.model)
+        return 0
+
+    def warm(self) -> None:
+        """Nothing to prepare: the HNSW index is built by build_vector_index."""
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def dim(self) -> int:
+        return self._dim or 0
+
+    def search(self, query: Vectors, k: int,
+               among: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        if k <= 0 or not self._dim:
+            return []
+        return self.store.nearest_embeddings(self.model, self._dim, query, k, among)
+
+    def scores(self, query: Vectors, ids: Sequence[str]) -> dict[str, float]:
+        return self.store.embedding_scores(self.model, query, ids) if ids else {}
+
+    def vector(self, paper_id: str) -> Vectors | None:
+        return self.store.get_embeddings(self.model, [paper_id]).get(paper_id)

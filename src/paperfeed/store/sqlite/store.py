@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from paperfeed.store.sql.digests import Digests
-from paperfeed.store.sql.embeddings import Embeddings
 from paperfeed.store.sql.readers import Readers
 from paperfeed.store.sql.subscriptions import Subscriptions
 from paperfeed.store.sql.votes import Votes
 from paperfeed.store.sqlite.fulltext import SqliteFullText
 from paperfeed.store.sqlite.papers import SqlitePapers
+from paperfeed.store.sqlite.tables import SqliteTables
 from paperfeed.store.sqlite.vectors import SqliteVectors
 
 
-class SqliteStore(SqlitePapers, SqliteFullText, SqliteVectors, Embeddings, Readers, Votes,
+class SqliteStore(SqlitePapers, SqliteFullText, SqliteTables, SqliteVectors, Readers, Votes,
                   Subscriptions, Digests):
     """Store on one SQLite file (stdlib sqlite3, WAL, FTS5); each thread its own connection."""
 

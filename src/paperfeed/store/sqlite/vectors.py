@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from paperfeed.store.base import Vectors
+from paperfeed.store.shapes import Vectors, VectorSearch
 from paperfeed.store.sql.dialect import SQLITE
+from paperfeed.store.sql.embeddings import Embeddings
 from paperfeed.store.sqlite.connection import SqliteConnection
 
 
-class SqliteVectors(SqliteConnection):
+class SqliteVectors(Embeddings, SqliteConnection):
     """Vector storage of SqliteStore; the nearest-neighbour search runs in the process."""
 
     def put_embeddings(self, model: str, paper_ids: Sequence[str], vectors: Vectors) -> None:
@@ -55,3 +56,6 @@ class SqliteVectors(SqliteConnection):
 
     def build_vector_index(self, model: str) -> bool:
         return False  # no index in the database: vectors are searched in the process
+
+    def vector_index(self, model: str) -> VectorSearch | None:
+        return None  # index/vectors.py loads the vectors and searches them in the process
