@@ -12,6 +12,7 @@ from paperfeed.store.roles import (
     Database,
     DigestStore,
     FullTextStore,
+    LimitStore,
     PaperStore,
     ReaderStore,
     SubscriptionStore,
@@ -23,10 +24,10 @@ from paperfeed.store.shapes import TextQuery, Vectors, VectorSearch
 
 
 class Store(Database, PaperStore, FullTextStore, VectorStore, ReaderStore, VoteStore,
-            SubscriptionStore, DigestStore, TableCopy, Protocol):
+            SubscriptionStore, DigestStore, LimitStore, TableCopy, Protocol):
     """Persistence for papers and everything attached to them; plain SQL behind it."""
 
 
-__all__ = ["Database", "DigestStore", "FullTextStore", "PaperStore", "ReaderStore", "Store",
-           "SubscriptionStore", "TableCopy", "TextQuery", "VectorSearch", "VectorStore",
-           "Vectors", "VoteStore"]
+__all__ = ["Database", "DigestStore", "FullTextStore", "LimitStore", "PaperStore",
+           "ReaderStore", "Store", "SubscriptionStore", "TableCopy", "TextQuery",
+           "VectorSearch", "VectorStore", "Vectors", "VoteStore"]

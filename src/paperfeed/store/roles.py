@@ -7,7 +7,7 @@ for a DigestStore, and a test double implements only that role.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from paperfeed.models import Claim, Paper, Preferences, Subscription, UpsertResult
@@ -187,6 +187,21 @@ class ReaderStore(Protocol):
     def forget_spent_tokens(self, before: datetime) -> int:
         """Drop nonces spent before `before` (their tokens have expired, so they cannot be
         replayed); return how many went."""
+        ...
+
+
+class LimitStore(Protocol):
+    """Rate limits counted in the database, so they hold across processes."""
+
+    def hit_limit(self, key: str, *, limit: int, window: timedelta,
+                  now: datetime) -> float | None:
+        """Count a hit on key unless it already had `limit` hits within `window` before now;
+        None when allowed, else the seconds to wait (nothing counted). Keys are the
+        caller's ("signin:<address>", "mail:<address>"...); see store/sql/limits.py."""
+        ...
+
+    def forget_hits(self, key: str) -> None:
+        """Drop the hits counted on key (what they limited did not happen)."""
         ...
 
 

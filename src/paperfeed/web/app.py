@@ -37,7 +37,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(feeds.router)
     apidocs.install(app)
     # Pages, sign-in, votes (issue 5); /papers/{id} last, since paper ids may hold slashes.
-    app.state.auth = Auth(settings)
+    app.state.auth = Auth(settings, store)
     app.state.page_cache = PageCache[CachedPage](store.data_version)
     app.state.data_cache = PageCache[dict[str, Any]](store.data_version)
     pages.install(app)

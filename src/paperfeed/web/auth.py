@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,12 +18,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from paperfeed.config import Settings
 from paperfeed.errors import PaperfeedError
+from paperfeed.store.base import LimitStore
 from paperfeed.web.security import cookie_header, require_csrf
 
 SESSION_COOKIE = "pf_session"
 SESSION_MAX_AGE = 30 * 24 * 3600
 LINK_MAX_AGE = 15 * 60
-RESEND_AFTER = 60.0  # seconds before another link goes to the same address (per process)
+RESEND_AFTER = 60.0  # seconds before another link goes to the same address (all processes)
 _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 
 
@@ -59,12 +58,11 @@ def safe_next(target: str | None) -> str:
 class Auth:
     """Signs and checks session cookies and sign-in links with the instance's secret key."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, limits: LimitStore) -> None:
         self.settings = settings
         self.secure = settings.base_url.startswith("https://")
         self._serializer = URLSafeTimedSerializer(settings.secret_key, salt="paperfeed")
-        self._sent: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._limits = limits
 
     def session_value(self, reader: Reader, epoch: int) -> str:
         """A signed session for reader, valid while the reader's session epoch is epoch."""
@@ -99,19 +97,15 @@ class Auth:
             raise BadLink("This sign-in link is not valid.") from None
 
     def may_send(self, email: str) -> bool:
-        """False when a link went to this address less than RESEND_AFTER seconds ago."""
-        now, key = time.monotonic(), email.lower()
-        with self._lock:
-            if now - self._sent.get(key, -RESEND_AFTER) < RESEND_AFTER:
-                return False
-            self._sent = {k: t for k, t in self._sent.items() if now - t < RESEND_AFTER}
-            self._sent[key] = now
-            return True
+        """False when a link went to this address less than RESEND_AFTER seconds ago, from
+        any process (the count is in the store)."""
+        return self._limits.hit_limit(_link_key(email), limit=1,
+                                      window=timedelta(seconds=RESEND_AFTER),
+                                      now=datetime.now(UTC)) is None
 
     def forget(self, email: str) -> None:
         """Allow another link to this address right away (the last one was not sent)."""
-        with self._lock:
-            self._sent.pop(email.lower(), None)
+        self._limits.forget_hits(_link_key(email))
 
     def link_mail(self, email: str, next_path: str) -> EmailMessage:
         s = self.settings
@@ -125,6 +119,10 @@ class Auth:
             f"Open this link to sign in to {s.site_name}:\n\n{link}\n\n"
             "It works once, for 15 minutes. If you did not ask to sign in, ignore this mail.\n")
         return message
+
+
+def _link_key(email: str) -> str:
+    return "signin:" + email.lower()
 
 
 def current_reader(request: Request) -> Reader | None:
@@ -165,11 +163,11 @@ async def signin_submit(request: Request, email: str = Form("", max_length=300),
     if address is None:
         return _page(request, "signin.html", {"next": target, "email": email,
                      "error": "Please enter a valid e-mail address."}, status=422)
-    if auth.may_send(address):
+    if await run_in_threadpool(auth.may_send, address):
         try:
             await run_in_threadpool(_send, auth.settings, auth.link_mail(address, target))
         except PaperfeedError:
-            auth.forget(address)
+            await run_in_threadpool(auth.forget, address)
             return _page(request, "message.html", {"title": "Mail could not be sent", "text":
                          "We could not send the sign-in mail just now. Please try again in a "
                          "few minutes."}, status=503)

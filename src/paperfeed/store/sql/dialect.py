@@ -30,6 +30,7 @@ class Dialect:
     nulls_last: str  # after `day DESC`: "" where NULL sorts last by itself (SQLite)
     category_values: str  # a FROM item: each category of papers p as j.value
     starts_with: str  # "{0} starts with {1}" as a condition
+    key_lock: str  # a statement holding a lock on one `?` key until the transaction ends
 
     def sql(self, query: str) -> str:
         """query, written with `?` placeholders, as this backend takes it."""
@@ -55,7 +56,8 @@ SQLITE = Dialect(
     greatest="max",
     nulls_last="",  # NULL is the smallest value: last under DESC already
     category_values="json_each(p.categories) AS j",
-    starts_with="instr({0}, {1}) = 1")
+    starts_with="instr({0}, {1}) = 1",
+    key_lock="")  # none needed: BEGIN IMMEDIATE lets one writer in at a time
 
 POSTGRES = Dialect(
     name="postgres", format_params=True,
@@ -63,4 +65,5 @@ POSTGRES = Dialect(
     greatest="greatest",
     nulls_last=" NULLS LAST",  # NULL is the largest value: first under DESC otherwise
     category_values="json_array_elements_text(p.categories::json) AS j(value)",
-    starts_with="starts_with({0}, {1})")
+    starts_with="starts_with({0}, {1})",
+    key_lock="SELECT pg_advisory_xact_lock(hashtext(?))")
