@@ -1,7 +1,7 @@
 """The one base every store part stands on: connections and transactions, per backend.
 
 Shared parts (store/sql/) and backend parts (store/sqlite/, store/postgres/) all derive
-from SqlBase; each backend's connection.py implements its four methods once, so a shared
+from SqlBase; each backend's connection.py implements its connection methods once, so a shared
 part never declares stand-ins for its host's methods.
 """
 
