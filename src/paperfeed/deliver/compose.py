@@ -1,106 +1,31 @@
-"""Composing digests with the shared ranking code (trending, for you) over memoised store reads.
+"""Composing digests: one round's store reads, gathered once, fed to the shared ranking.
 
-One Composer serves one sending round: every subscriber with the same topic, categories and
-window asks the store the same questions, so the store's answers are kept for the round.
-The ranking itself is paperfeed.rank's, called unchanged.
+One Composer serves one sending round. Subscribers with the same window, topics and
+categories ask the same questions, so each answer (a trending window, a topic's search, a
+paper, its votes) is gathered once per round and handed to paperfeed.rank's pure functions
+(rank_rows, window_rows, blend, to_hits). Papers and votes are treated as fixed for the round.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
 
 from paperfeed.config import Settings
 from paperfeed.deliver.digest import pick, take, window_days
-from paperfeed.models import Digest, Hit, Paper, Subscription
+from paperfeed.index.embedder import Embedder
+from paperfeed.models import Digest, Hit, Paper, Preferences, Subscription
+from paperfeed.rank.foryou import blend, depth_for, newest_source, topic_source
+from paperfeed.rank.hits import to_hits
+from paperfeed.rank.query import parse_query
+from paperfeed.rank.search import MAX_DEPTH, SearchFilters, search_ranked
+from paperfeed.rank.trending import rank_rows, since, window_rows
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery
 
-# Everything ranking asks the store is a read whose answer depends only on its arguments
-# while one round composes (papers and votes are treated as fixed for the round); these are
-# the exceptions, passed through untouched.
-NOT_MEMOISED = frozenset({"conn", "write", "close", "migrate", "data_version"})
+__all__ = ["Composer", "as_of"]
 
-DEEP = 2000  # rows of a category-free recent search kept to serve every category choice
-
-__all__ = ["CachedReads", "Composer", "as_of"]
-
-
-def _key(value: Any) -> Any:
-    """A hashable stand-in for an argument (lists and sets become tuples)."""
-    if isinstance(value, list | tuple):
-        return tuple(_key(v) for v in value)
-    if isinstance(value, set | frozenset):
-        return tuple(sorted(value))
-    if isinstance(value, dict):
-        return tuple(sorted((k, _key(v)) for k, v in value.items()))
-    return value
-
-
-class CachedReads:
-    """A Store whose ranking reads are answered from memory after the first time."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._memo: dict[Any, Any] = {}
-        self._papers: dict[str, Paper | None] = {}
-        self._votes: dict[str, int] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._store, name)
-        if name in NOT_MEMOISED or name.startswith("_") or not callable(attr):
-            return attr
-        return self._memoised(name, attr)
-
-    def _memoised(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            key = (name, _key(args), _key(kwargs))
-            if key not in self._memo:
-                self._memo[key] = method(*args, **kwargs)
-            return copy.copy(self._memo[key])
-        return call
-
-    def keyword_search(self, query: TextQuery, *, limit: int, offset: int = 0,
-                       within: Sequence[str] | None = None,
-                       order: str = "relevance") -> list[tuple[str, float]]:
-        """As the store answers it. A recent query restricted to categories is answered from
-        the same query without them (shared by every category choice, so asked once) kept
-        to the ids the store says pass the categories in that window: the same rows in the
-        same order, whenever the unrestricted answer was complete."""
-        search = self._memoised("keyword_search", self._store.keyword_search)
-        if within is None and query.categories and query.date_from is not None:
-            everything = search(replace(query, categories=()), limit=DEEP, order=order)
-            if len(everything) < DEEP:
-                allowed = self._in_categories(query)
-                kept = [row for row in everything if row[0] in allowed]
-                return kept[offset:offset + limit]
-        return list(search(query, limit=limit, offset=offset, within=within, order=order))
-
-    def _in_categories(self, query: TextQuery) -> frozenset[str]:
-        key = ("categories", query.categories, query.date_from, query.date_to)
-        if key not in self._memo:
-            self._memo[key] = frozenset(self._store.filter_ids(TextQuery(
-                categories=query.categories, date_from=query.date_from,
-                date_to=query.date_to)))
-        found: frozenset[str] = self._memo[key]
-        return found
-
-    def get_papers(self, paper_ids: Sequence[str]) -> list[Paper]:
-        missing = [pid for pid in dict.fromkeys(paper_ids) if pid not in self._papers]
-        if missing:
-            found = {p.id: p for p in self._store.get_papers(missing)}
-            self._papers.update((pid, found.get(pid)) for pid in missing)
-        return [p for pid in dict.fromkeys(paper_ids) if (p := self._papers[pid]) is not None]
-
-    def vote_counts(self, paper_ids: Sequence[str]) -> dict[str, int]:
-        missing = [pid for pid in paper_ids if pid not in self._votes]
-        if missing:
-            counts = self._store.vote_counts(missing)
-            self._votes.update((pid, counts.get(pid, 0)) for pid in missing)
-        return {pid: n for pid in paper_ids if (n := self._votes[pid])}
+Ranked = list[tuple[str, float]]
 
 
 def as_of(day: date, now: datetime) -> datetime:
@@ -113,18 +38,21 @@ class Composer:
     """Picks each subscriber's papers: trending since the last digest, then "for you"."""
 
     def __init__(self, store: Store, settings: Settings, *, now: datetime,
-                 embedder: Any = None) -> None:
+                 embedder: Embedder | None = None) -> None:
         self.store = store
-        self.reads = cast(Store, CachedReads(store))
         self.settings = settings
         self.now = now
         self.embedder = embedder
         self._trending: dict[tuple[datetime, int, tuple[str, ...]], list[Hit]] = {}
+        self._votes_since: dict[datetime, dict[str, list[datetime]]] = {}
+        self._searches: dict[tuple[str, tuple[str, ...], date, int], Ranked] = {}
+        self._topics: dict[tuple[str, tuple[str, ...], date, int], Ranked] = {}
+        self._allowed: dict[tuple[tuple[str, ...], date], frozenset[str]] = {}
+        self._papers: dict[str, Paper | None] = {}
+        self._votes: dict[str, int] = {}
 
     def compose(self, sub: Subscription, day: date) -> Digest:
         """The digest sub gets for day (papers already sent to sub are left out)."""
-        from paperfeed.rank.foryou import for_you
-
         s = self.settings
         already = self.store.sent_paper_ids(sub.id)
         moment = as_of(day, self.now)
@@ -136,22 +64,92 @@ class Composer:
             # counted back from the ranking moment, not from the subscriber's local date,
             # which east of UTC is ahead of the newest listing day
             start = moment - timedelta(days=window)
-            mine = for_you(self.reads, topics=sub.prefs.topics,
-                           categories=sub.prefs.categories,
-                           exclude=already | {h.paper.id for h in top}, since=start,
-                           limit=s.digest_for_you_count, embedder=self.embedder)
+            mine = self.for_you(sub.prefs, start.date(), already | {h.paper.id for h in top})
         return pick(sub, day, trending=top, for_you=mine, already_sent=already,
                     trending_count=s.digest_trending_count,
                     for_you_count=s.digest_for_you_count)
 
     def trending(self, moment: datetime, days: int, categories: tuple[str, ...]) -> list[Hit]:
-        """The trending list for a window, computed once per round."""
-        from paperfeed.rank.trending import trending
-
+        """The trending list for a window (as rank.trending.trending ranks it), once a round."""
         key = (moment, days, categories)
         if key not in self._trending:
+            start = since(moment, days)
+            listed = self.store.listing_rows(start.date(), moment.date(), categories=categories)
+            if start not in self._votes_since:
+                self._votes_since[start] = self.store.vote_times(start)
+            votes = self._votes_since[start]
+            seen = {row[0] for row in listed}
+            older = self.papers([pid for pid in votes if pid not in seen])
+            ranked = rank_rows(window_rows(listed, older.values(), categories), votes, moment,
+                               self.settings.trending_half_life_days)
             depth = self.settings.digest_trending_count * 4 + 20  # room for already-sent ones
-            self._trending[key] = trending(
-                self.reads, moment, days=days, limit=depth, categories=categories,
-                half_life_days=self.settings.trending_half_life_days)
+            self._trending[key] = self.hits(ranked[:depth])
         return self._trending[key]
+
+    def for_you(self, prefs: Preferences, day: date, exclude: set[str]) -> list[Hit]:
+        """The "for you" papers listed since day (as rank.foryou.for_you picks them)."""
+        limit = self.settings.digest_for_you_count
+        depth = depth_for(limit)
+        sources = [topic_source(t, self.topic(t, prefs.categories, day, depth))
+                   for t in prefs.topics if t.strip()]
+        if not sources and prefs.categories:
+            newest = self.search("", prefs.categories, day, depth)
+            sources = [newest_source(prefs.categories, newest)]
+        picked = blend(sources, exclude, limit)
+        return self.hits([(pid, score) for pid, score, _ in picked],
+                         reasons={pid: reason for pid, _, reason in picked})
+
+    def topic(self, topic: str, categories: tuple[str, ...], day: date, depth: int) -> Ranked:
+        """A topic's keyword ranking in the categories since day, the first depth rows.
+
+        Every category choice shares one search without categories, kept to the papers the
+        store says are in them: the same rows in the same order whenever that search was
+        complete (dense rankings and topics naming categories are searched as they are).
+        """
+        key = (topic, categories, day, depth)
+        if key not in self._topics:
+            self._topics[key] = self._topic(topic, categories, day, depth)
+        return self._topics[key]
+
+    def _topic(self, topic: str, categories: tuple[str, ...], day: date, depth: int) -> Ranked:
+        if categories and self.embedder is None and not parse_query(topic).categories:
+            everything = self.search(topic, (), day, MAX_DEPTH)
+            if len(everything) < MAX_DEPTH:
+                allowed = self.in_categories(categories, day)
+                return [row for row in everything if row[0] in allowed][:depth]
+        return self.search(topic, categories, day, depth)
+
+    def search(self, query: str, categories: tuple[str, ...], day: date, depth: int) -> Ranked:
+        """rank.search's ranking of query in the categories since day, once a round."""
+        key = (query, categories, day, depth)
+        if key not in self._searches:
+            filters = SearchFilters(categories=categories, date_from=day)
+            ranked, _ = search_ranked(self.store, query, filters=filters, need=depth,
+                                      embedder=self.embedder)
+            self._searches[key] = ranked[:depth]
+        return self._searches[key]
+
+    def in_categories(self, categories: tuple[str, ...], day: date) -> frozenset[str]:
+        """The ids of the papers in the categories listed since day, once a round."""
+        key = (categories, day)
+        if key not in self._allowed:
+            query = TextQuery(categories=categories, date_from=day)
+            self._allowed[key] = frozenset(self.store.filter_ids(query))
+        return self._allowed[key]
+
+    def papers(self, ids: Sequence[str]) -> dict[str, Paper]:
+        """The papers of ids that exist, each read once a round."""
+        missing = [pid for pid in dict.fromkeys(ids) if pid not in self._papers]
+        if missing:
+            found = {p.id: p for p in self.store.get_papers(missing)}
+            self._papers.update((pid, found.get(pid)) for pid in missing)
+        return {pid: p for pid in ids if (p := self._papers[pid]) is not None}
+
+    def hits(self, ranked: Ranked, reasons: Mapping[str, str] | None = None) -> list[Hit]:
+        """to_hits over papers and vote counts read once a round."""
+        papers = self.papers([pid for pid, _ in ranked])
+        unvoted = [pid for pid in papers if pid not in self._votes]
+        if unvoted:
+            counts = self.store.vote_counts(unvoted)
+            self._votes.update((pid, counts.get(pid, 0)) for pid in unvoted)
+        return to_hits(ranked, papers, self._votes, reasons)

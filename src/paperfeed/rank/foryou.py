@@ -1,4 +1,9 @@
-"""For you: papers for a reader's interests (liked papers, topics, categories), with reasons."""
+"""For you: papers for a reader's interests (liked papers, topics, categories), with reasons.
+
+Each interest gives a source, (id, score, reason) best first; blend merges the sources and is
+pure, as are the source builders. for_you gathers the sources from the store (searches, similar
+papers) and is what the pages call; the digest composer gathers its own once per round.
+"""
 
 from __future__ import annotations
 
@@ -7,39 +12,46 @@ from datetime import datetime
 from itertools import zip_longest
 
 from paperfeed.index.embedder import Embedder
-from paperfeed.models import Hit
+from paperfeed.models import Hit, Paper
 from paperfeed.rank.hits import hits_for
-from paperfeed.rank.search import SearchFilters, search
+from paperfeed.rank.search import SearchFilters, search_ranked
 from paperfeed.rank.similar import similar_ranked
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery
 
-_Source = list[tuple[str, float, str]]  # (id, score, reason) best first
+Source = list[tuple[str, float, str]]  # (id, score, reason) best first
+Ranked = Sequence[tuple[str, float]]
 
 
-def _topic_source(store: Store, topic: str, filters: SearchFilters, depth: int,
-                  embedder: Embedder | None) -> _Source:
-    result = search(store, topic, filters=filters, limit=depth, embedder=embedder)
-    return [(h.paper.id, h.score, f"matches topic '{topic.strip()}'") for h in result.hits]
+def depth_for(limit: int) -> int:
+    """How deep each source is taken for `limit` papers in all."""
+    return max(limit * 3, 20)
 
 
-def _liked_sources(store: Store, liked: Sequence[str], filters: SearchFilters, depth: int,
-                   embedder: Embedder | None) -> list[_Source]:
-    query = TextQuery(categories=filters.categories, date_from=filters.date_from)
-    sources = []
-    for paper in store.get_papers(list(dict.fromkeys(liked))):
-        found = similar_ranked(store, paper, limit=depth, embedder=embedder, query=query)
-        sources.append([(pid, score, f"like {paper.title}") for pid, score in found])
-    return sources
+def topic_source(topic: str, ranked: Ranked) -> Source:
+    """A topic's search ranking as a source."""
+    return [(pid, score, f"matches topic '{topic.strip()}'") for pid, score in ranked]
 
 
-def _round_robin(sources: Sequence[_Source], skip: set[str], limit: int) -> _Source:
-    """Best of each source in turn, so every interest is represented; duplicates dropped."""
-    merged: _Source = []
+def liked_source(paper: Paper, ranked: Ranked) -> Source:
+    """The papers most like a liked paper as a source."""
+    return [(pid, score, f"like {paper.title}") for pid, score in ranked]
+
+
+def newest_source(categories: Sequence[str], ranked: Ranked) -> Source:
+    """The newest papers of the categories as a source (for readers with no other interest)."""
+    return [(pid, 0.0, f"new in {', '.join(categories)}") for pid, _ in ranked]
+
+
+def blend(sources: Sequence[Source], skip: Collection[str], limit: int) -> Source:
+    """Best of each source in turn, so every interest is represented; duplicates and skip
+    dropped."""
+    seen = set(skip)
+    merged: Source = []
     for tier in zip_longest(*sources):
         for item in tier:
-            if item is not None and item[0] not in skip and len(merged) < limit:
-                skip.add(item[0])
+            if item is not None and item[0] not in seen and len(merged) < limit:
+                seen.add(item[0])
                 merged.append(item)
     return merged
 
@@ -48,20 +60,25 @@ def for_you(store: Store, *, liked: Sequence[str] = (), topics: Sequence[str] = 
             categories: Sequence[str] = (), exclude: Collection[str] = (),
             since: datetime | None = None, limit: int = 10,
             embedder: Embedder | None = None) -> list[Hit]:
-    """Papers matching any topic or like any liked paper, in the categories (if given),
-    listed since `since` (if given); liked and excluded papers never appear.
+    """Gathers papers matching any topic or like any liked paper, in the categories (if
+    given), listed since `since` (if given); liked and excluded papers never appear.
 
     Topics use the search syntax ("protein design -diffusion"). Without topics or liked
     papers, the newest papers of the categories are returned. Each Hit.reason says why.
     """
     filters = SearchFilters(categories=tuple(categories),
                             date_from=since.date() if since else None)
-    depth = max(limit * 3, 20)
-    sources = [_topic_source(store, t, filters, depth, embedder) for t in topics if t.strip()]
-    sources += _liked_sources(store, liked, filters, depth, embedder)
+    depth = depth_for(limit)
+    sources = [topic_source(t, search_ranked(store, t, filters=filters, need=depth,
+                                             embedder=embedder)[0][:depth])
+               for t in topics if t.strip()]
+    query = TextQuery(categories=filters.categories, date_from=filters.date_from)
+    sources += [liked_source(paper, similar_ranked(store, paper, limit=depth,
+                                                   embedder=embedder, query=query))
+                for paper in store.get_papers(list(dict.fromkeys(liked)))]
     if not sources and categories:
-        newest = search(store, "", filters=filters, limit=depth).hits
-        sources = [[(h.paper.id, 0.0, f"new in {', '.join(categories)}") for h in newest]]
-    picked = _round_robin(sources, set(exclude) | set(liked), limit)
+        newest = search_ranked(store, "", filters=filters, need=depth)[0][:depth]
+        sources = [newest_source(categories, newest)]
+    picked = blend(sources, {*exclude, *liked}, limit)
     return hits_for(store, [(pid, score) for pid, score, _ in picked],
                     reasons={pid: reason for pid, _, reason in picked})

@@ -1,8 +1,11 @@
-"""Pieces every ranking shares: turning ranked ids into Hits, nearest vectors under filters."""
+"""Pieces every ranking shares: turning ranked ids into Hits, nearest vectors under filters.
+
+to_hits is pure; hits_for and nearest gather from the store.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from paperfeed.models import Hit, Paper
 from paperfeed.store import Store
@@ -12,14 +15,19 @@ FILTER_SCAN = 200_000  # at most this many papers scored exactly under restricti
 OVERSAMPLE = 5  # unfiltered neighbours fetched per wanted one before filtering
 
 
-def hits_for(store: Store, ranked: Sequence[tuple[str, float]],
-             reasons: dict[str, str] | None = None) -> list[Hit]:
-    """Hits (paper, score, local votes, reason) for ranked ids; vanished papers are skipped."""
-    papers: dict[str, Paper] = {p.id: p for p in store.get_papers([pid for pid, _ in ranked])}
-    votes = store.vote_counts(list(papers))
+def to_hits(ranked: Sequence[tuple[str, float]], papers: Mapping[str, Paper],
+            votes: Mapping[str, int], reasons: Mapping[str, str] | None = None) -> list[Hit]:
+    """Hits (paper, score, local votes, reason) for ranked ids; ids without a paper are skipped."""
     return [Hit(paper=papers[pid], score=score, votes=votes.get(pid, 0),
                 reason=(reasons or {}).get(pid))
             for pid, score in ranked if pid in papers]
+
+
+def hits_for(store: Store, ranked: Sequence[tuple[str, float]],
+             reasons: Mapping[str, str] | None = None) -> list[Hit]:
+    """Gathers the papers and votes of ranked ids from the store: to_hits over them."""
+    papers: dict[str, Paper] = {p.id: p for p in store.get_papers([pid for pid, _ in ranked])}
+    return to_hits(ranked, papers, store.vote_counts(list(papers)), reasons)
 
 
 def nearest(store: Store, index: VectorSearch, vector: Vectors, query: TextQuery, k: int, *,

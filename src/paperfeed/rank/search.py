@@ -162,6 +162,20 @@ def search(store: Store, query: str, *, mode: str = "hybrid",
     has a vector from it yet. Any query string works; a query of filters only (cat:cs.LG)
     lists the matching papers newest first.
     """
+    ranked, terms = search_ranked(store, query, mode=mode, filters=filters, sort=sort,
+                                  need=offset + limit, embedder=embedder,
+                                  dense_weight=dense_weight)
+    page = ranked[offset:offset + max(0, limit)]
+    return SearchResult(hits=hits_for(store, page), total=len(ranked), terms=terms)
+
+
+def search_ranked(store: Store, query: str, *, mode: str = "hybrid",
+                  filters: SearchFilters = SearchFilters(), sort: str = "relevance",
+                  need: int = 20, embedder: Embedder | None = None,
+                  dense_weight: float = DENSE_WEIGHT,
+                  ) -> tuple[list[tuple[str, float]], tuple[str, ...]]:
+    """Gathers search's ranking, (id, score) in order, at least `need` deep where there are
+    that many (at most MAX_DEPTH), and the words to highlight; no papers are read."""
     if mode not in MODES or sort not in SORTS:
         raise ValueError(f"mode must be one of {MODES} and sort one of {SORTS}")
     parsed = parse_query(query)
@@ -169,14 +183,12 @@ def search(store: Store, query: str, *, mode: str = "hybrid",
     fixes = corrections(store, parsed.words, known)
     matched = _match_counts(store, [*parsed.words, *fixes.values()], known)
     tq = text_query(parsed, filters, fixes, known, matched)
-    depth = min(MAX_DEPTH, max(DEPTH, offset + limit))
+    depth = min(MAX_DEPTH, max(DEPTH, need))
     ranked = _ranked(store, tq, _Dense.open(store, embedder, parsed, fixes, mode), mode=mode,
-                     depth=depth, need=offset + limit, sort=sort, weight=dense_weight,
+                     depth=depth, need=need, sort=sort, weight=dense_weight,
                      matched=matched)
-    ranked = _sorted(store, ranked, sort)
-    page = ranked[offset:offset + max(0, limit)]
     terms = tuple(dict.fromkeys([*parsed.terms, *fixes.values()]))
-    return SearchResult(hits=hits_for(store, page), total=len(ranked), terms=terms)
+    return _sorted(store, ranked, sort), terms
 
 
 def _match_counts(store: Store, words: Sequence[str],

@@ -1,9 +1,13 @@
-"""Similar papers ("more like this"): nearest vectors, or shared title words without a model."""
+"""Similar papers ("more like this"): nearest vectors, or shared title words without a model.
+
+paper_words and most_telling are pure; the rest gathers from the store and the vector index.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import replace
 
 from paperfeed.errors import NotFound
@@ -37,15 +41,24 @@ def paper_vector(store: Store, paper: Paper, embedder: Embedder) -> Vectors:
     return vector
 
 
-def salient_words(store: Store, paper: Paper, limit: int = SALIENT_WORDS) -> list[str]:
-    """The paper's most telling words: frequent in it, rare in the corpus (tf-idf)."""
-    found = [w for w in words(f"{paper.title} {paper.title} {paper.abstract}")
-             if w not in STOPWORDS and len(w) > 2]
-    tf = Counter(found)
-    df = store.term_counts(list(tf))
-    total = max(store.count_papers(), 1)
+def paper_words(paper: Paper) -> Counter[str]:
+    """How often each content word occurs in the paper (the title counts twice)."""
+    return Counter(w for w in words(f"{paper.title} {paper.title} {paper.abstract}")
+                   if w not in STOPWORDS and len(w) > 2)
+
+
+def most_telling(tf: Mapping[str, int], df: Mapping[str, int], total: int,
+                 limit: int = SALIENT_WORDS) -> list[str]:
+    """The words frequent in a paper (tf) and rare among the total papers (df): tf-idf."""
+    total = max(total, 1)
     score = {w: n * math.log((total + 1) / (df.get(w, 0) + 1)) for w, n in tf.items()}
     return sorted(score, key=lambda w: -score[w])[:limit]
+
+
+def salient_words(store: Store, paper: Paper, limit: int = SALIENT_WORDS) -> list[str]:
+    """Gathers the corpus counts of the paper's words: its most telling ones."""
+    tf = paper_words(paper)
+    return most_telling(tf, store.term_counts(list(tf)), store.count_papers(), limit)
 
 
 def similar_ranked(store: Store, paper: Paper, *, limit: int, embedder: Embedder | None,

@@ -4,17 +4,22 @@ score = sum over local votes of 0.5 ** (vote age / half-life)
       + upstream upvotes * 0.5 ** (paper age / half-life)   (counted as cast at publication)
       + FRESHNESS * 0.5 ** (paper age / half-life)           (unvoted papers: newest first)
 Recent votes weigh more than old ones, old papers fade, and among equal scores the newer
-paper comes first (trending() breaks exact ties by publication time, then id).
+paper comes first (rank_rows breaks exact ties by publication time, then id).
+
+Everything here is pure but trending, which gathers from the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 
-from paperfeed.models import Hit
+from paperfeed.models import Hit, Paper
 from paperfeed.rank.hits import hits_for
 from paperfeed.store import Store
+
+Row = tuple[str, datetime | None, int | None]  # (id, published, upstream upvotes)
+ListingRow = tuple[str, date, datetime | None, int | None]  # (id, day, published, upvotes)
 
 FRESHNESS = 0.01  # what a brand-new paper scores before anyone votes
 DAY = 86_400.0
@@ -46,8 +51,8 @@ def trending_score(vote_times: Sequence[datetime], now: datetime, *,
     return local + (max(upstream_upvotes or 0, 0) + FRESHNESS) * paper
 
 
-def rank_rows(rows: Iterable[tuple[str, datetime | None, int | None]],
-              votes: dict[str, list[datetime]], now: datetime,
+def rank_rows(rows: Iterable[Row],
+              votes: Mapping[str, Sequence[datetime]], now: datetime,
               half_life_days: float) -> list[tuple[str, float]]:
     """(id, score) best first for (id, published, upstream upvotes) rows."""
     scored = [(pid, trending_score(votes.get(pid, ()), now, half_life_days=half_life_days,
@@ -64,16 +69,31 @@ def _in_categories(categories: Sequence[str], wanted: Sequence[str]) -> bool:
                for c in categories for w in wanted_l)
 
 
+def window_rows(listed: Iterable[ListingRow], voted: Iterable[Paper],
+                categories: Sequence[str] = ()) -> list[Row]:
+    """The rows trending ranks: the papers listed in the window, and the papers voted on in
+    it that were listed before (voted), kept to the categories when any are given."""
+    rows = {pid: (pid, pub, up) for pid, _, pub, up in listed}
+    for paper in voted:
+        if paper.id not in rows and (not categories or
+                                     _in_categories(paper.categories, categories)):
+            rows[paper.id] = (paper.id, paper.published, paper.upstream_upvotes)
+    return list(rows.values())
+
+
+def since(now: datetime, days: int) -> datetime:
+    """Where a window of `days` days ending at now starts."""
+    return _utc(now) - timedelta(days=days)
+
+
 def trending(store: Store, now: datetime, *, days: int = 7, limit: int = 30, offset: int = 0,
              half_life_days: float = 3.0, categories: tuple[str, ...] = ()) -> list[Hit]:
-    """What is trending at now: papers listed in the last `days` days or voted on in them."""
-    since = _utc(now) - timedelta(days=days)
-    rows = {pid: (pid, pub, up) for pid, _, pub, up in
-            store.listing_rows(since.date(), _utc(now).date(), categories=categories)}
-    votes = store.vote_times(since)
-    older = [pid for pid in votes if pid not in rows]
-    for paper in store.get_papers(older):
-        if not categories or _in_categories(paper.categories, categories):
-            rows[paper.id] = (paper.id, paper.published, paper.upstream_upvotes)
-    ranked = rank_rows(rows.values(), votes, now, half_life_days)
+    """Gathers what is trending at now: papers listed in the last `days` days or voted on in
+    them, ranked by rank_rows."""
+    start = since(now, days)
+    listed = store.listing_rows(start.date(), _utc(now).date(), categories=categories)
+    votes = store.vote_times(start)
+    seen = {row[0] for row in listed}
+    older = store.get_papers([pid for pid in votes if pid not in seen])
+    ranked = rank_rows(window_rows(listed, older, categories), votes, now, half_life_days)
     return hits_for(store, ranked[offset:offset + max(0, limit)])
