@@ -9,9 +9,10 @@ import pytest
 
 from paperfeed.errors import NotFound
 from paperfeed.models import Paper
-from paperfeed.rank.listings import daily, monthly, week_range, weekly
+from paperfeed.rank.listings import daily, listing
 from paperfeed.rank.trending import trending, trending_score
 from paperfeed.store import Store
+from paperfeed.web import periods
 
 NOW = datetime(2024, 6, 14, 12, 0, tzinfo=UTC)
 
@@ -98,19 +99,20 @@ def test_daily_weekly_monthly_listings(voted: Store) -> None:
     assert {h.paper.id for h in daily(voted, day, now=NOW)} == {"new-hot", "hf"}
     assert daily(voted, day, now=NOW)[0].paper.id == "new-hot"
     year, week, _ = NOW.isocalendar()
-    in_week = {h.paper.id for h in weekly(voted, year, week, now=NOW, sort="date")}
-    first, last = week_range(year, week)
+    first, last = periods.week(year, week).start, periods.week(year, week).end
+    in_week = {h.paper.id for h in listing(voted, first, last, now=NOW, sort="date")}
     assert in_week == {p for p, d in [("new-quiet", ago(1)), ("new-hot", ago(2)),
                                       ("mid", ago(3)), ("hf", ago(2))]
                        if first <= d.date() <= last}
-    month = [h.paper.id for h in monthly(voted, 2024, 6, now=NOW, sort="date")]
+    june, may = periods.month(2024, 6), periods.month(2024, 5)
+    month = [h.paper.id for h in listing(voted, june.start, june.end, now=NOW, sort="date")]
     assert month == ["new-quiet", "new-hot", "hf", "mid"]
-    assert [h.paper.id for h in monthly(voted, 2024, 5, now=NOW)] == ["old-hot"]
+    assert [h.paper.id for h in listing(voted, may.start, may.end, now=NOW)] == ["old-hot"]
 
 
 def test_listing_dates_that_do_not_exist(voted: Store) -> None:
     with pytest.raises(NotFound):
-        weekly(voted, 2024, 60, now=NOW)
+        periods.week(2024, 60)
     with pytest.raises(NotFound):
-        monthly(voted, 2024, 13, now=NOW)
+        periods.month(2024, 13)
     assert daily(voted, date(1999, 1, 1), now=NOW) == []

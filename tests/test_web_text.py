@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from paperfeed.web import tabs
+from paperfeed.web import periods
 from paperfeed.web.cache import CachedPage, PageCache
 from paperfeed.web.text import arxiv_links, link_label, rich_text, safe_href
 
@@ -87,15 +87,15 @@ def test_arxiv_links_only_for_arxiv_ids() -> None:
 
 def test_periods_round_trip_through_urls() -> None:
     day = date(2026, 8, 21)
-    week = tabs.containing("weekly", day)
+    week = periods.containing("week", day)
     assert (week.start, week.end, week.slug) == (date(2026, 8, 17), date(2026, 8, 23), "2026-W34")
-    assert tabs.parse("weekly", week.slug) == week
-    month = tabs.containing("monthly", day)
+    assert periods.parse("week", week.slug) == week
+    month = periods.containing("month", day)
     assert (month.end, month.url) == (date(2026, 8, 31), "/monthly/2026-08")
-    assert tabs.parse("daily", "2026-08-21").label == "Friday 21 August 2026"
-    for kind, slug in [("daily", "2026-13-01"), ("weekly", "2026-W60"), ("monthly", "2026-1x")]:
+    assert periods.parse("day", "2026-08-21").label == "Friday 21 August 2026"
+    for kind, slug in [("day", "2026-13-01"), ("week", "2026-W60"), ("month", "2026-1x")]:
         with pytest.raises(ValueError):
-            tabs.parse(kind, slug)
+            periods.parse(kind, slug)
 
 
 def test_page_cache_empties_when_the_data_version_changes() -> None:

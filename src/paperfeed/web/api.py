@@ -33,7 +33,7 @@ from paperfeed.web.api_models import (
 )
 from paperfeed.web.deps import search_mode
 from paperfeed.web.httpkit import conditional
-from paperfeed.web.periods import (
+from paperfeed.web.params import (
     MONTH,
     WEEK,
     Categories,

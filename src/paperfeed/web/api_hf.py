@@ -28,7 +28,8 @@ from paperfeed.web.api_models import (
 )
 from paperfeed.web.deps import search_mode
 from paperfeed.web.httpkit import conditional
-from paperfeed.web.periods import MONTH, WEEK, Period, now, parse_period
+from paperfeed.web.params import MONTH, WEEK, now, parse_period
+from paperfeed.web.periods import Period
 
 router = APIRouter(tags=["Hugging Face-compatible"])
 MAX_AGE = 60

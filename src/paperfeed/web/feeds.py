@@ -22,7 +22,7 @@ from paperfeed.rank.trending import trending
 from paperfeed.web import feedxml
 from paperfeed.web.deps import search_mode
 from paperfeed.web.httpkit import conditional
-from paperfeed.web.periods import Categories, Mode, SearchSort, categories, now, parse_period
+from paperfeed.web.params import Categories, Mode, SearchSort, categories, now, parse_period
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 MAX_AGE = 900  # feed readers poll; a quarter of an hour is fresh enough

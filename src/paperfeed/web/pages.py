@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperfeed.config import Settings
 from paperfeed.errors import NotFound
-from paperfeed.web import tabs, views
+from paperfeed.web import periods, views
 from paperfeed.web.auth import current_reader, safe_next
 from paperfeed.web.cache import CachedPage, PageCache
 from paperfeed.web.deps import embedder, search_mode
@@ -51,7 +51,7 @@ def make_templates(folder: Path, settings: Settings) -> Jinja2Templates:
                 for p in static.iterdir() if p.is_file()}
     env.globals.update(
         site_name=settings.site_name, csrf_field=csrf_field, paper_url=paper_url, dom_id=dom_id,
-        safe_href=safe_href, link_label=link_label, nice_date=tabs.nice_date,
+        safe_href=safe_href, link_label=link_label, nice_date=periods.nice_date,
         static_url=lambda name: f"/static/{name}?v={versions.get(name, '0')}",
         rich=lambda text, terms=(), compact=False, links=False: rich_text(
             text or "", tuple(terms), display=not compact, links=links),
@@ -150,7 +150,7 @@ async def period_page(request: Request, slug: str, page: int = PageNo,
 
 async def _period(request: Request, kind: str, slug: str | None, page: int,
                   sort: str) -> Response:
-    if kind not in tabs.KINDS:
+    if kind not in periods.TABS:
         raise HTTPException(404, "There is no such listing.")
 
     def build(view: views.Viewer) -> dict[str, Any] | None:
@@ -257,7 +257,7 @@ def install(app: FastAPI) -> None:
     route("/signin/verify", auth.verify_page, methods=["GET"], include_in_schema=False)
     route("/signin/verify", auth.verify_submit, methods=["POST"], include_in_schema=False)
     route("/signout", auth.signout, methods=["POST"], include_in_schema=False)
-    for kind in tabs.KINDS:
+    for kind in periods.TABS:
         route(f"/{kind}", period_latest, methods=["GET"], include_in_schema=False)
         route(f"/{kind}/{{slug}}", period_page, methods=["GET"], include_in_schema=False)
     app.state.templates.env.globals["subscribe_open"] = _has_route(app, "/subscribe")

@@ -1,79 +1,110 @@
-"""Query parameters shared by the JSON API and the feeds: periods, paging, categories."""
+"""Listing periods: a day, an ISO week (Monday to Sunday) or a calendar month.
+
+The one Period type of the pages (/daily/2026-08-21, /weekly/2026-W34, /monthly/2026-08), the
+JSON API and the feeds (?date=, ?week=, ?month=).
+"""
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Literal
-
-from fastapi import Query
-from pydantic import StringConstraints
+from datetime import date, timedelta
+from typing import Literal
 
 from paperfeed.errors import NotFound
-from paperfeed.rank.listings import month_range, week_range
-from paperfeed.store import Store
-from paperfeed.web.httpkit import bad_param
 
-WEEK = r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
-_CAT = r"[A-Za-z][A-Za-z0-9.-]{0,39}"
-CATEGORY = re.compile(f"^{_CAT}$")
-CATEGORY_LIST = rf"^ *{_CAT}( *, *{_CAT})* *$"
-MAX_CATEGORIES = 16
-
-Offset = Annotated[int, Query(ge=0, le=10_000, description="Items to skip (0–10000).")]
-Categories = Annotated[
-    list[Annotated[str, StringConstraints(pattern=CATEGORY_LIST, max_length=400)]],
-    Query(max_length=MAX_CATEGORIES, description="Only these arXiv categories (cs.LG; cs "
-          "matches every cs.*); repeat the parameter or separate with commas.")]
-Mode = Literal["keyword", "semantic", "hybrid"]
-SearchSort = Literal["relevance", "date", "votes"]
+Unit = Literal["day", "week", "month"]
+TABS: dict[str, Unit] = {"daily": "day", "weekly": "week", "monthly": "month"}  # page URLs
+_SLUGS = {"week": re.compile(r"^(\d{4})-W(\d{1,2})$"), "month": re.compile(r"^(\d{4})-(\d{1,2})$")}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Period:
-    """A listing period: one day, one ISO week or one month (both ends included)."""
+    """One listing period, both ends included."""
 
-    kind: Literal["day", "week", "month"]
+    kind: Unit
     start: date
     end: date
 
+    @property
+    def tab(self) -> str:
+        """The page's name for periods of this kind (daily, weekly, monthly)."""
+        return next(tab for tab, unit in TABS.items() if unit == self.kind)
 
-def now() -> datetime:
-    """Rankings are computed as of the current minute, so a list (and its ETag) stays the
-    same for a minute instead of changing with every decaying score."""
-    return datetime.now(UTC).replace(second=0, microsecond=0)
+    @property
+    def slug(self) -> str:
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.kind == "month":
+            return f"{self.start.year}-{self.start.month:02d}"
+        return self.start.isoformat()
+
+    @property
+    def url(self) -> str:
+        return f"/{self.tab}/{self.slug}"
+
+    @property
+    def label(self) -> str:
+        """A heading: 'Friday 21 August 2026', 'Week 34, 2026: 17–23 August', 'August 2026'."""
+        if self.kind == "week":
+            week = self.start.isocalendar()[1]
+            return f"Week {week}, {self.start.isocalendar()[0]}: {span(self.start, self.end)}"
+        if self.kind == "month":
+            return f"{calendar.month_name[self.start.month]} {self.start.year}"
+        return f"{self.start.strftime('%A')} {nice_date(self.start)}"
 
 
-def parse_period(store: Store, day: date | None, week: str | None,
-                 month: str | None) -> Period | None:
-    """The period asked for (at most one of day, week, month); by default the newest day
-    with papers up to today (None when there is none). A 422 names a bad one."""
-    if sum(v is not None for v in (day, week, month)) > 1:
-        raise bad_param("date", "give at most one of date, week and month")
+def nice_date(day: date) -> str:
+    """'21 August 2026'."""
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+def span(first: date, last: date) -> str:
+    """'17–23 August' or '28 July – 3 August' (the year is said elsewhere)."""
+    if first.month == last.month:
+        return f"{first.day}–{last.day} {calendar.month_name[last.month]}"
+    return (f"{first.day} {calendar.month_name[first.month]} – "
+            f"{last.day} {calendar.month_name[last.month]}")
+
+
+def containing(kind: Unit, day: date) -> Period:
+    """The period of this kind that day falls in."""
+    if kind == "week":
+        monday = day - timedelta(days=day.weekday())
+        return Period(kind, monday, monday + timedelta(days=6))
+    if kind == "month":
+        last = calendar.monthrange(day.year, day.month)[1]
+        return Period(kind, day.replace(day=1), day.replace(day=last))
+    return Period("day", day, day)
+
+
+def week(year: int, number: int) -> Period:
+    """ISO week number of year; NotFound when there is no such week."""
     try:
-        if week is not None:
-            return Period("week", *week_range(int(week[:4]), int(week[6:])))
-        if month is not None:
-            return Period("month", *month_range(int(month[:4]), int(month[5:])))
+        return containing("week", date.fromisocalendar(year, number, 1))
+    except ValueError:
+        raise NotFound(f"there is no ISO week {number} in {year}") from None
+
+
+def month(year: int, number: int) -> Period:
+    """Month number of year; NotFound when there is no such month."""
+    if not (1 <= number <= 12 and 1 <= year <= 9999):
+        raise NotFound(f"there is no month {year}-{number:02d}")
+    return containing("month", date(year, number, 1))
+
+
+def parse(kind: Unit, slug: str) -> Period:
+    """The period a URL names ('2026-08-21', '2026-W34', '2026-08'); ValueError if none."""
+    if kind == "day":
+        if len(slug) != 10:
+            raise ValueError(f"not a date: {slug!r}")
+        return containing(kind, date.fromisoformat(slug))
+    match = _SLUGS[kind].match(slug)
+    if match is None:
+        raise ValueError(f"not a {kind}: {slug!r}")
+    try:
+        return (week if kind == "week" else month)(int(match.group(1)), int(match.group(2)))
     except NotFound as exc:
-        raise bad_param("week" if week is not None else "month", str(exc),
-                        week or month) from None
-    if day is not None:
-        return Period("day", day, day)
-    latest = store.neighbour_days(now().date() + timedelta(days=1))[0]
-    return None if latest is None else Period("day", latest, latest)
-
-
-def categories(values: list[str], name: str = "category") -> tuple[str, ...]:
-    """Categories from repeated or comma-separated parameters, checked: at most 16, each
-    like cs.LG; a 422 names the bad one."""
-    found = tuple(dict.fromkeys(p.strip() for v in values for p in v.split(",") if p.strip()))
-    if len(found) > MAX_CATEGORIES:
-        raise bad_param(name, f"at most {MAX_CATEGORIES} categories", len(found))
-    for value in found:
-        if not CATEGORY.match(value):
-            raise bad_param(name, "a category looks like cs.LG or q-bio.BM (letters, digits, "
-                            "dots and dashes, up to 40 characters)", value)
-    return found
+        raise ValueError(str(exc)) from None

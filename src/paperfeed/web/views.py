@@ -15,7 +15,7 @@ from paperfeed.rank.listings import listing
 from paperfeed.rank.search import SearchFilters, search
 from paperfeed.rank.trending import trending
 from paperfeed.store import Store
-from paperfeed.web import tabs
+from paperfeed.web import periods
 from paperfeed.web.text import arxiv_links, safe_href
 
 TRENDING_DAYS = 7
@@ -53,12 +53,12 @@ def _page_url(path: str, params: dict[str, str]) -> Callable[[int], str]:
     return url
 
 
-def _tabs(current: tabs.Period | None) -> list[tuple[str, str, str]]:
+def _tabs(current: periods.Period | None) -> list[tuple[str, str, str]]:
     """(key, label, href): the other listings near the period shown, or the newest ones."""
     out = [("trending", TAB_LABELS["trending"], "/trending")]
-    for kind in tabs.KINDS:
-        href = tabs.containing(kind, current.start).url if current else f"/{kind}"
-        out.append((kind, TAB_LABELS[kind], href))
+    for tab, unit in periods.TABS.items():
+        href = periods.containing(unit, current.start).url if current else f"/{tab}"
+        out.append((tab, TAB_LABELS[tab], href))
     return out
 
 
@@ -67,14 +67,15 @@ def latest_day(store: Store, now: datetime) -> date | None:
     return store.neighbour_days(now.date() + timedelta(days=1))[0]
 
 
-def period_listing(view: Viewer, kind: str, slug: str | None, *, page: int,
+def period_listing(view: Viewer, tab: str, slug: str | None, *, page: int,
                    sort: str) -> dict[str, Any]:
     """A day, week or month of papers (the newest by default), with links to its neighbours."""
+    unit = periods.TABS[tab]
     if slug is None:
         newest = latest_day(view.store, view.now)
-        period = tabs.containing(kind, newest or view.now.date())
+        period = periods.containing(unit, newest or view.now.date())
     else:
-        period = tabs.parse(kind, slug)  # ValueError: 404
+        period = periods.parse(unit, slug)  # ValueError: 404
     size = view.settings.page_size
     hits = listing(view.store, period.start, period.end, sort=sort, now=view.now,
                    limit=size + 1, offset=(page - 1) * size,
@@ -83,11 +84,11 @@ def period_listing(view: Viewer, kind: str, slug: str | None, *, page: int,
     after = view.store.neighbour_days(period.end)[1]
     sorts = [(k, label, period.url + ("?sort=date" if k == "date" else ""))
              for k, label in (("trending", "Trending"), ("date", "Newest"))]
-    return _listing(view, hits, page, tab=kind, heading=period.label, sorts=sorts, sort=sort,
-                    period_noun=period.noun, tabs=_tabs(period),
-                    prev_url=tabs.containing(kind, before).url if before else None,
-                    next_url=tabs.containing(kind, after).url if after else None,
-                    empty_text=f"in this {period.noun}",
+    return _listing(view, hits, page, tab=tab, heading=period.label, sorts=sorts, sort=sort,
+                    period_noun=period.kind, tabs=_tabs(period),
+                    prev_url=periods.containing(unit, before).url if before else None,
+                    next_url=periods.containing(unit, after).url if after else None,
+                    empty_text=f"in this {period.kind}",
                     page_url=_page_url(period.url, {"sort": sort if sort != "trending" else ""}))
 
 
@@ -99,7 +100,7 @@ def trending_listing(view: Viewer, *, page: int) -> dict[str, Any]:
     newest = latest_day(view.store, now)
     if newest is not None and newest < now.date() - timedelta(days=TRENDING_DAYS):
         now = datetime.combine(newest + timedelta(days=1), time(), UTC)
-        notice = (f"The newest papers here are from {tabs.nice_date(newest)}, so this is "
+        notice = (f"The newest papers here are from {periods.nice_date(newest)}, so this is "
                   "what was trending then.")
     half_life = view.settings.trending_half_life_days
     hits = trending(view.store, now, days=TRENDING_DAYS, limit=size + 1,
