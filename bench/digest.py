@@ -187,10 +187,9 @@ def render_all(store: Any, settings: Any, now: datetime, day: date,
                subs: list[Any]) -> tuple[int, float]:
     """(mean bytes per mail, seconds) to render the digests of subs (composed beforehand)."""
     from paperfeed.deliver.compose import Composer
-    from paperfeed.deliver.links import Links
+    from paperfeed.deliver.links import Links, Tokens
     from paperfeed.deliver.mailer import wire_bytes
     from paperfeed.deliver.render import Renderer, digest_message_id
-    from paperfeed.deliver.tokens import Tokens
 
     composer = Composer(store, settings, now=now)
     digests = [composer.compose(s, day) for s in subs]

@@ -12,12 +12,12 @@ import pytest
 from digest_data import NOW, sample_papers
 from paperfeed.config import Settings, load_settings
 from paperfeed.deliver.digest import due_date, pick, window_days
-from paperfeed.deliver.links import Links
+from paperfeed.deliver.links import Links, Tokens
 from paperfeed.deliver.mailer import wire_bytes
 from paperfeed.deliver.render import Renderer, digest_message_id, header_text
 from paperfeed.deliver.subscriptions import InvalidSubscription, make_preferences
-from paperfeed.deliver.tokens import BadLink, Tokens
 from paperfeed.models import Digest, Hit, Preferences, Subscription
+from paperfeed.signing import BadLink
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from fastapi.testclient import TestClient
 from digest_data import NOW, seed
 from paperfeed.config import Settings
 from paperfeed.deliver.actions import send_digests
-from paperfeed.deliver.links import Links
-from paperfeed.deliver.tokens import Tokens
+from paperfeed.deliver.links import Links, Tokens
 from paperfeed.models import Preferences
 from paperfeed.store import Store
 from paperfeed.web.app import create_app

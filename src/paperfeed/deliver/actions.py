@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from paperfeed.config import Settings
 from paperfeed.deliver.compose import Composer
-from paperfeed.deliver.links import Links
+from paperfeed.deliver.links import Links, Tokens
 from paperfeed.deliver.mailer import Mailer
 from paperfeed.deliver.render import Renderer, digest_message_id
 from paperfeed.deliver.send import DigestSender, SendReport, due_now, due_that_day
@@ -18,7 +18,6 @@ from paperfeed.deliver.subscriptions import (
     normalise_email,
     subscribe,
 )
-from paperfeed.deliver.tokens import Tokens
 from paperfeed.errors import NotFound
 from paperfeed.store import Store
 

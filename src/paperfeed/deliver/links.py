@@ -2,19 +2,60 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections.abc import Callable
 from email.utils import parseaddr
+from typing import Any
 from urllib.parse import quote
 
 from paperfeed.config import Settings
 from paperfeed.deliver.mailer import envelope_sender
-from paperfeed.deliver.tokens import Tokens
 from paperfeed.models import Subscription
+from paperfeed.signing import BadLink, Signed
 
 CONFIRM_PATH = "/subscribe/confirm/"
 MANAGE_PATH = "/subscriptions/manage/"
 UNSUBSCRIBE_PATH = "/unsubscribe/"
+PURPOSES = ("confirm", "manage", "unsubscribe")
 
-__all__ = ["CONFIRM_PATH", "MANAGE_PATH", "UNSUBSCRIBE_PATH", "Links"]
+__all__ = ["CONFIRM_PATH", "MANAGE_PATH", "PURPOSES", "UNSUBSCRIBE_PATH", "Links", "Tokens",
+           "email_tag"]
+
+
+def email_tag(email: str) -> str:
+    """A short digest of the address: a token stops working if its id is given to another."""
+    return hashlib.blake2b(email.encode(), digest_size=6).hexdigest()
+
+
+class Tokens:
+    """Makes and reads the tokens in subscriber links; each purpose has its own salt and age."""
+
+    def __init__(self, secret_key: str, *, confirm_seconds: float, manage_seconds: float,
+                 clock: Callable[[], float] = time.time) -> None:
+        ages = {"confirm": confirm_seconds, "manage": manage_seconds,
+                "unsubscribe": manage_seconds}
+        self._signed = {p: Signed(secret_key, f"paperfeed.subscription.{p}", ages[p],
+                                  clock=clock) for p in PURPOSES}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Callable[[], float] = time.time) -> Tokens:
+        return cls(settings.secret_key, confirm_seconds=settings.confirm_token_hours * 3600,
+                   manage_seconds=settings.manage_token_days * 86400, clock=clock)
+
+    def make(self, purpose: str, subscription_id: int, email: str) -> str:
+        """A URL-safe token naming the subscription, signed and timestamped."""
+        return self._signed[purpose].dumps([subscription_id, email_tag(email)])
+
+    def read(self, purpose: str, token: str) -> tuple[int, str]:
+        """(subscription id, email tag) from a token, or BadLink saying why not."""
+        payload: Any = self._signed[purpose].loads(
+            token, expired="this link has expired; ask for a new one",
+            invalid="this link is not valid (it may be cut short)")
+        if (not isinstance(payload, list) or len(payload) != 2 or
+                not isinstance(payload[0], int) or not isinstance(payload[1], str)):
+            raise BadLink("this link is not valid")
+        return payload[0], payload[1]
 
 
 class Links:
@@ -35,9 +76,6 @@ class Links:
 
     def unsubscribe(self, sub: Subscription) -> str:
         return self.base + UNSUBSCRIBE_PATH + self.tokens.make("unsubscribe", sub.id, sub.email)
-
-    def unsubscribe_mailto(self, sub: Subscription) -> str:
-        return self.mailto(self.unsubscribe(sub))
 
     def mailto(self, unsubscribe_url: str) -> str:
         """The mailto: twin of an unsubscribe link (its token in the subject)."""

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from paperfeed.config import Settings
 from paperfeed.deliver.compose import Composer
 from paperfeed.deliver.digest import due_date, due_on
-from paperfeed.deliver.links import Links
+from paperfeed.deliver.links import Links, Tokens
 from paperfeed.deliver.mailer import (
     MailConfigError,
     Mailer,
@@ -30,7 +30,6 @@ from paperfeed.deliver.mailer import (
     TransientMailError,
 )
 from paperfeed.deliver.render import Renderer, digest_message_id
-from paperfeed.deliver.tokens import Tokens
 from paperfeed.models import Claim, Digest, Subscription
 from paperfeed.store import Store
 

@@ -10,11 +10,11 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from paperfeed.config import Settings
-from paperfeed.deliver.links import Links
+from paperfeed.deliver.links import Links, Tokens, email_tag
 from paperfeed.deliver.render import Renderer, header_text
-from paperfeed.deliver.tokens import BadLink, Tokens, email_tag
 from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.models import Preferences, Subscription
+from paperfeed.signing import BadLink
 from paperfeed.store import Store
 
 CONFIRM_INTERVAL = timedelta(hours=1)  # at most one confirmation mail per address per hour
@@ -26,7 +26,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 Send = Callable[[EmailMessage], str]
 
-__all__ = ["BadLink", "InvalidSubscription", "SubscribeOutcome", "confirm", "from_link",
+__all__ = ["InvalidSubscription", "SubscribeOutcome", "confirm", "from_link",
            "make_preferences", "normalise_email", "remove", "set_paused", "subscribe",
            "unsubscribe", "update"]
 

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 from fastapi import Depends, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from paperfeed.config import Settings
 from paperfeed.errors import PaperfeedError
+from paperfeed.signing import BadLink, Signed
 from paperfeed.store.base import LimitStore
 from paperfeed.web.security import cookie_header, require_csrf
 
@@ -34,10 +34,6 @@ class Reader:
 
     id: int
     email: str
-
-
-class BadLink(PaperfeedError):
-    """A sign-in link that is forged, expired or already used; the message says which."""
 
 
 def valid_email(address: str) -> str | None:
@@ -61,13 +57,13 @@ class Auth:
     def __init__(self, settings: Settings, limits: LimitStore) -> None:
         self.settings = settings
         self.secure = settings.base_url.startswith("https://")
-        self._serializer = URLSafeTimedSerializer(settings.secret_key, salt="paperfeed")
+        self._sessions = Signed(settings.secret_key, "session", SESSION_MAX_AGE)
+        self._links = Signed(settings.secret_key, "signin", LINK_MAX_AGE)
         self._limits = limits
 
     def session_value(self, reader: Reader, epoch: int) -> str:
         """A signed session for reader, valid while the reader's session epoch is epoch."""
-        return self._serializer.dumps({"r": reader.id, "e": reader.email, "g": epoch},
-                                      salt="session")
+        return self._sessions.dumps({"r": reader.id, "e": reader.email, "g": epoch})
 
     def reader_from(self, cookie: str | None,
                     epoch_of: Callable[[int], int | None]) -> Reader | None:
@@ -76,25 +72,25 @@ class Auth:
         if not cookie:
             return None
         try:
-            data = self._serializer.loads(cookie, salt="session", max_age=SESSION_MAX_AGE)
+            data = self._sessions.loads(cookie, expired="", invalid="")
             reader, epoch = Reader(int(data["r"]), str(data["e"])), int(data.get("g", 0))
-        except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
+        except (BadLink, KeyError, TypeError, ValueError, AttributeError):
             return None
         return reader if epoch_of(reader.id) == epoch else None
 
     def link_token(self, email: str, next_path: str) -> str:
-        return self._serializer.dumps(
-            {"e": email, "n": secrets.token_urlsafe(16), "x": next_path}, salt="signin")
+        return self._links.dumps({"e": email, "n": secrets.token_urlsafe(16), "x": next_path})
 
     def read_link(self, token: str) -> tuple[str, str, str]:
         """(e-mail, nonce, next path) of a valid, unexpired link token; BadLink otherwise."""
+        invalid = "This sign-in link is not valid."
+        data = self._links.loads(
+            token, expired="This sign-in link has expired (links work for 15 minutes).",
+            invalid=invalid)
         try:
-            data = self._serializer.loads(token, salt="signin", max_age=LINK_MAX_AGE)
             return str(data["e"]), str(data["n"]), safe_next(str(data["x"]))
-        except SignatureExpired:
-            raise BadLink("This sign-in link has expired (links work for 15 minutes).") from None
-        except (BadSignature, KeyError, TypeError):
-            raise BadLink("This sign-in link is not valid.") from None
+        except (KeyError, TypeError):
+            raise BadLink(invalid) from None
 
     def may_send(self, email: str) -> bool:
         """False when a link went to this address less than RESEND_AFTER seconds ago, from

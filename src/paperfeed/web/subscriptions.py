@@ -18,11 +18,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from paperfeed.config import Settings
-from paperfeed.deliver.links import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, Links
+from paperfeed.deliver.links import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH, Links, Tokens
 from paperfeed.deliver.mailer import Mailer, MailError
 from paperfeed.deliver.subscriptions import (
     WEEKDAYS,
-    BadLink,
     InvalidSubscription,
     confirm,
     from_link,
@@ -32,8 +31,8 @@ from paperfeed.deliver.subscriptions import (
     unsubscribe,
     update,
 )
-from paperfeed.deliver.tokens import Tokens
 from paperfeed.models import Preferences, Subscription
+from paperfeed.signing import BadLink
 from paperfeed.web.httpkit import validation_errors
 from paperfeed.web.security import require_csrf
 
