@@ -31,6 +31,7 @@ from paperfeed.web.api_models import (
     next_offset,
     paper_out,
 )
+from paperfeed.web.auth import current_reader
 from paperfeed.web.deps import search_mode
 from paperfeed.web.httpkit import conditional
 from paperfeed.web.params import (
@@ -44,6 +45,7 @@ from paperfeed.web.params import (
     now,
     parse_period,
 )
+from paperfeed.web.security import require_csrf
 
 router = APIRouter(prefix="/api/v1", tags=["paperfeed API"])
 MAX_AGE = 60  # seconds a client or proxy may reuse a list without asking again
@@ -158,25 +160,17 @@ def get_paper(request: Request, paper_id: str) -> Response:
 
 
 def _signed_in(request: Request) -> int:
-    from paperfeed.web.auth import current_reader
-
     reader = current_reader(request)
     if reader is None:
         raise HTTPException(401, "sign in to vote (POST /signin, then send the session cookie)")
     return reader.id
 
 
-async def _csrf(request: Request) -> None:
-    from paperfeed.web.security import require_csrf
-
-    await require_csrf(request)
-
-
 @router.post("/papers/{paper_id:path}/vote", response_model=VoteOut, summary="Toggle my vote",
              responses={401: {"model": ErrorOut, "description": "Not signed in."},
                         403: {"model": ErrorOut, "description": "Missing X-CSRF-Token."},
                         **NOT_FOUND},
-             dependencies=[Depends(_csrf)])
+             dependencies=[Depends(require_csrf)])
 def vote(request: Request, paper_id: str) -> VoteOut:
     """Upvote a paper, or take the vote back (signed-in readers; send X-CSRF-Token)."""
     reader_id = _signed_in(request)

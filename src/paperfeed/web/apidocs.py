@@ -11,9 +11,8 @@ import html
 from importlib.resources import files
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 INIT_JS = """window.addEventListener("load", function () {
   window.ui = SwaggerUIBundle({
@@ -55,13 +54,3 @@ def docs_page(request: Request) -> HTMLResponse:
 def docs_init() -> Response:
     return Response(INIT_JS, media_type="text/javascript; charset=utf-8",
                     headers={"Cache-Control": "public, max-age=86400"})
-
-
-def install(app: FastAPI) -> None:
-    """Add /docs (create the app with docs_url=None and redoc_url=None)."""
-    folder = swagger_dir()
-    app.state.swagger_dir = folder
-    if folder is not None:
-        app.mount("/docs/assets", StaticFiles(directory=folder), name="docs-assets")
-    app.add_api_route("/docs/init.js", docs_init, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/docs", docs_page, methods=["GET"], include_in_schema=False)

@@ -1,23 +1,84 @@
-"""create_app(settings, store): the FastAPI application and its whole route table."""
+"""create_app(settings, store): the FastAPI application and its whole route table.
+
+ROUTES lists every path the app answers, in the order they are matched; the order matters
+where paths overlap: the Hugging Face-compatible /papers/{id}.md comes before the paper page,
+and the paper page /papers/{id} comes last, since paper ids may hold slashes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperfeed import __version__
 from paperfeed.config import Settings
+from paperfeed.deliver.links import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH
 from paperfeed.store import Store
-from paperfeed.web import api, api_hf, apidocs, feeds, pages, subscriptions
+from paperfeed.web import api, api_hf, apidocs, feeds, pages, signin, subscriptions
 from paperfeed.web.auth import Auth
 from paperfeed.web.cache import CachedPage, PageCache, VersionedStatic
-from paperfeed.web.httpkit import ReadOnlyCors, validation_handler
+from paperfeed.web.httpkit import ReadOnlyCors
+from paperfeed.web.periods import TABS
 from paperfeed.web.security import SecurityMiddleware
+from paperfeed.web.templating import make_templates
 
 HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Route:
+    """One path and method, answered by endpoint; pages stay out of the OpenAPI schema."""
+
+    path: str
+    endpoint: Callable[..., Any]
+    method: str = "GET"
+    options: dict[str, Any] = field(default_factory=lambda: {"include_in_schema": False})
+
+
+def _token_pages() -> list[Route]:
+    """The pages that subscriber links open: a page that asks, and the form it posts."""
+    return [route
+            for path, page, submit in ((CONFIRM_PATH, subscriptions.confirm_page,
+                                        subscriptions.confirm_submit),
+                                       (MANAGE_PATH, subscriptions.manage_page,
+                                        subscriptions.manage_submit),
+                                       (UNSUBSCRIBE_PATH, subscriptions.unsubscribe_page,
+                                        subscriptions.unsubscribe_submit))
+            for route in (Route(path + "{token}", page), Route(path + "{token}", submit, "POST"))]
+
+
+ROUTES: list[APIRouter | Route] = [
+    api_hf.router,  # /api/daily_papers, /api/papers/..., /papers/{id}.md
+    api.router,  # /api/v1/...
+    feeds.router,  # /feeds/...
+    Route("/docs/init.js", apidocs.docs_init),
+    Route("/docs", apidocs.docs_page),
+    Route("/", pages.home),
+    Route("/trending", pages.home),
+    Route("/search", pages.search_page),
+    Route("/votes", pages.vote, "POST"),
+    Route("/signin", signin.signin_page),
+    Route("/signin", signin.signin_submit, "POST"),
+    Route("/signin/verify", signin.verify_page),
+    Route("/signin/verify", signin.verify_submit, "POST"),
+    Route("/signout", signin.signout, "POST"),
+    *[route for tab in TABS for route in (Route(f"/{tab}", pages.period_latest),
+                                          Route(f"/{tab}/{{slug}}", pages.period_page))],
+    Route("/subscribe", subscriptions.subscribe_form),
+    Route("/subscribe", subscriptions.subscribe_submit, "POST"),
+    Route("/api/v1/subscriptions", subscriptions.subscribe_api, "POST", {
+        "status_code": 202, "tags": ["subscriptions"],
+        "summary": "Subscribe an address to the digest (double opt-in)"}),
+    *_token_pages(),
+    Route("/papers/{paper_id:path}", pages.paper_page),  # last: ids may hold slashes
+]
 
 
 def create_app(settings: Settings, store: Store) -> FastAPI:
@@ -26,22 +87,23 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
                   docs_url=None, redoc_url=None)  # /docs: apidocs, assets served locally
     app.state.settings = settings
     app.state.store = store
-    app.state.templates = pages.make_templates(HERE / "templates", settings)
-    app.mount("/static", VersionedStatic(directory=HERE / "static"), name="static")
-    # JSON API, Hugging Face-compatible endpoints, feeds, docs (issue 7). The HF router
-    # comes before the page routes so that /papers/{id}.md is not taken for a paper page.
-    app.add_middleware(ReadOnlyCors)
-    app.add_exception_handler(RequestValidationError, validation_handler)
-    app.include_router(api_hf.router)
-    app.include_router(api.router)
-    app.include_router(feeds.router)
-    apidocs.install(app)
-    # Pages, sign-in, votes (issue 5); /papers/{id} last, since paper ids may hold slashes.
+    app.state.templates = make_templates(HERE / "templates", settings)
     app.state.auth = Auth(settings, store)
     app.state.page_cache = PageCache[CachedPage](store.data_version)
     app.state.data_cache = PageCache[dict[str, Any]](store.data_version)
-    pages.install(app)
-    subscriptions.install(app)  # subscribe, confirm, manage, unsubscribe (issue 6)
-    pages.install_paper_route(app)
+    app.state.swagger_dir = apidocs.swagger_dir()
+    app.mount("/static", VersionedStatic(directory=HERE / "static"), name="static")
+    if app.state.swagger_dir is not None:
+        app.mount("/docs/assets", StaticFiles(directory=app.state.swagger_dir),
+                  name="docs-assets")
+    for entry in ROUTES:
+        if isinstance(entry, APIRouter):
+            app.include_router(entry)
+        else:
+            app.add_api_route(entry.path, entry.endpoint, methods=[entry.method],
+                              **entry.options)
+    app.add_exception_handler(StarletteHTTPException, pages.http_error)
+    app.add_exception_handler(RequestValidationError, pages.invalid_request)
+    app.add_middleware(ReadOnlyCors)
     app.add_middleware(SecurityMiddleware, https=settings.base_url.startswith("https://"))
     return app

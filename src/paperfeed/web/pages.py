@@ -6,75 +6,27 @@ Signed-out readers get pages from an in-process cache that the store's data vers
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi import Depends, Form, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paperfeed.config import Settings
 from paperfeed.errors import NotFound
 from paperfeed.web import periods, views
 from paperfeed.web.auth import current_reader, safe_next
 from paperfeed.web.cache import CachedPage, PageCache
 from paperfeed.web.deps import embedder, search_mode
-from paperfeed.web.security import csrf_field, require_csrf
-from paperfeed.web.text import link_label, rich_text, safe_href
+from paperfeed.web.httpkit import validation_handler
+from paperfeed.web.security import require_csrf
+from paperfeed.web.templating import dom_id, render, render_html
 
 ListingSort = Literal["trending", "date"]
-_DOM_ID = re.compile(r"[^A-Za-z0-9_.-]")
-
-
-def paper_url(paper_id: str) -> str:
-    return "/papers/" + quote(paper_id, safe="/:")
-
-
-def dom_id(paper_id: str) -> str:
-    return _DOM_ID.sub("-", paper_id)
-
-
-def make_templates(folder: Path, settings: Settings) -> Jinja2Templates:
-    """The Jinja2 environment (autoescape on) with the helpers every template uses."""
-    templates = Jinja2Templates(directory=folder)
-    env = templates.env
-    static = folder.parent / "static"
-    versions = {p.name: hashlib.blake2b(p.read_bytes(), digest_size=4).hexdigest()
-                for p in static.iterdir() if p.is_file()}
-    env.globals.update(
-        site_name=settings.site_name, csrf_field=csrf_field, paper_url=paper_url, dom_id=dom_id,
-        safe_href=safe_href, link_label=link_label, nice_date=periods.nice_date,
-        static_url=lambda name: f"/static/{name}?v={versions.get(name, '0')}",
-        rich=lambda text, terms=(), compact=False, links=False: rich_text(
-            text or "", tuple(terms), display=not compact, links=links),
-        subscribe_open=lambda: False)
-    return templates
-
-
-def _here(request: Request) -> str:
-    query = request.url.query
-    return request.url.path + ("?" + query if query else "")
-
-
-def render_html(request: Request, template: str, context: dict[str, Any]) -> str:
-    """One template rendered with the request, the reader and the current path."""
-    templates: Jinja2Templates = request.app.state.templates
-    full = {"request": request, "reader": current_reader(request), "here": _here(request)}
-    return templates.get_template(template).render(full | context)
-
-
-def render(request: Request, template: str, context: dict[str, Any],
-           status: int = 200) -> HTMLResponse:
-    return HTMLResponse(render_html(request, template, context), status_code=status,
-                        headers={"Cache-Control": "private, no-cache"})
 
 
 def _cache_key(request: Request) -> str:
@@ -218,7 +170,8 @@ def _wants_html(request: Request) -> bool:
         "text/html" in request.headers.get("accept", "")
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
+    """HTTP errors as an HTML page for browsers (the API and scripts keep JSON)."""
     assert isinstance(exc, StarletteHTTPException)
     if not _wants_html(request) or exc.status_code < 400:
         return await http_exception_handler(request, exc)
@@ -229,52 +182,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return render(request, "message.html", context, status=exc.status_code)
 
 
-async def _invalid(request: Request, exc: Exception) -> Response:
+async def invalid_request(request: Request, exc: Exception) -> Response:
+    """Bad parameters as an HTML page for browsers; JSON that names them for the rest."""
     assert isinstance(exc, RequestValidationError)
     if not _wants_html(request):
-        from paperfeed.web.httpkit import validation_handler
-
         return await validation_handler(request, exc)
     context = {"title": "That address is not right",
                "text": "Some of the values in this address are not allowed.",
                "link": ("/", "Go to the home page")}
     return render(request, "message.html", context, status=422)
-
-
-def install(app: FastAPI) -> None:
-    """The page routes, and HTML error pages for browsers (the API keeps JSON errors)."""
-    from paperfeed.web import auth
-
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _invalid)
-    route = app.add_api_route
-    route("/", home, methods=["GET"], include_in_schema=False)
-    route("/trending", home, methods=["GET"], include_in_schema=False)
-    route("/search", search_page, methods=["GET"], include_in_schema=False)
-    route("/votes", vote, methods=["POST"], include_in_schema=False)
-    route("/signin", auth.signin_page, methods=["GET"], include_in_schema=False)
-    route("/signin", auth.signin_submit, methods=["POST"], include_in_schema=False)
-    route("/signin/verify", auth.verify_page, methods=["GET"], include_in_schema=False)
-    route("/signin/verify", auth.verify_submit, methods=["POST"], include_in_schema=False)
-    route("/signout", auth.signout, methods=["POST"], include_in_schema=False)
-    for kind in periods.TABS:
-        route(f"/{kind}", period_latest, methods=["GET"], include_in_schema=False)
-        route(f"/{kind}/{{slug}}", period_page, methods=["GET"], include_in_schema=False)
-    app.state.templates.env.globals["subscribe_open"] = _has_route(app, "/subscribe")
-
-
-def _has_route(app: FastAPI, path: str) -> Callable[[], bool]:
-    """Whether a route for path exists (asked once, after every route is registered)."""
-    found: list[bool] = []
-
-    def check() -> bool:
-        if not found:
-            found.append(any(getattr(r, "path", None) == path for r in app.routes))
-        return found[0]
-    return check
-
-
-def install_paper_route(app: FastAPI) -> None:
-    """/papers/{id}: last, because ids may hold slashes and other routes live below /papers."""
-    app.add_api_route("/papers/{paper_id:path}", paper_page, methods=["GET"],
-                      include_in_schema=False)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from fastapi import Depends, FastAPI, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -35,6 +35,7 @@ from paperfeed.models import Preferences, Subscription
 from paperfeed.signing import BadLink
 from paperfeed.web.httpkit import validation_errors
 from paperfeed.web.security import require_csrf
+from paperfeed.web.templating import render
 
 
 class PrefsForm(BaseModel):
@@ -82,8 +83,6 @@ def _tokens(request: Request) -> Tokens:
 
 
 def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
-    from paperfeed.web.pages import render
-
     settings: Settings = request.app.state.settings
     source = context.pop("form", None)
     base = {"zones": _zones(), "fields": _fields(settings, source), "weekdays": WEEKDAYS}
@@ -92,8 +91,6 @@ def _page(request: Request, template: str, context: dict[str, Any], status: int 
 
 def _message(request: Request, title: str, text: str, status: int = 200,
              link: tuple[str, str] | None = None) -> Response:
-    from paperfeed.web.pages import render
-
     return render(request, "message.html", {"title": title, "text": text, "link": link},
                   status=status)
 
@@ -252,18 +249,3 @@ def unsubscribe_submit(request: Request, token: str) -> Response:
         return _bad_link(request, exc)
     return _message(request, "You are unsubscribed", "No more digests will be sent to this "
                     "address.", link=("/subscribe", "Subscribe again"))
-
-
-def install(app: FastAPI) -> None:
-    """Add the subscription routes and open the page banner's subscribe form."""
-    route = app.add_api_route
-    route("/subscribe", subscribe_form, methods=["GET"], include_in_schema=False)
-    route("/subscribe", subscribe_submit, methods=["POST"], include_in_schema=False)
-    route("/api/v1/subscriptions", subscribe_api, methods=["POST"], status_code=202,
-          tags=["subscriptions"], summary="Subscribe an address to the digest (double opt-in)")
-    for path, page, submit in ((CONFIRM_PATH, confirm_page, confirm_submit),
-                               (MANAGE_PATH, manage_page, manage_submit),
-                               (UNSUBSCRIBE_PATH, unsubscribe_page, unsubscribe_submit)):
-        route(path + "{token}", page, methods=["GET"], include_in_schema=False)
-        route(path + "{token}", submit, methods=["POST"], include_in_schema=False)
-    app.state.templates.env.globals["subscribe_open"] = lambda: True
