@@ -7,7 +7,6 @@ against one database; digests are claimed, so each goes out once.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import threading
@@ -21,13 +20,11 @@ from paperfeed.config import Settings
 from paperfeed.deliver.actions import send_digests
 from paperfeed.deliver.mailer import MailError
 from paperfeed.deliver.send import SendReport
+from paperfeed.ingest.schedule import run_configured
 from paperfeed.store import Store
 
 log = logging.getLogger("paperfeed.worker")
 
-# Optional steps, (module, function) taking (store, settings); skipped when absent.
-INGEST_STEP = ("paperfeed.ingest.schedule", "run_configured")
-EMBED_STEP = ("paperfeed.worker", "embed_pending")
 INGEST_STATE = "worker.ingested_on"
 
 __all__ = ["RoundReport", "Worker", "run_worker"]
@@ -35,17 +32,6 @@ __all__ = ["RoundReport", "Worker", "run_worker"]
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def optional_step(where: tuple[str, str]) -> Callable[..., Any] | None:
-    """The step's function, or None when its package does not provide it (yet)."""
-    module_name, name = where
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    found = getattr(module, name, None)
-    return found if callable(found) else None
 
 
 def embed_pending(store: Store, settings: Settings) -> Any:
@@ -61,7 +47,7 @@ def embed_pending(store: Store, settings: Settings) -> Any:
 
 @dataclass
 class RoundReport:
-    """What one round did; `skipped` names the steps that were not available."""
+    """What one round did; `skipped` names the steps whose packages are not installed."""
 
     ingested: Any = None
     embedded: Any = None
@@ -101,22 +87,18 @@ class Worker:
         now = self.clock()
         steps = self.settings.worker_steps
         if "ingest" in steps and self.store.get_state(INGEST_STATE) != now.date().isoformat():
-            report.ingested = self._step("ingest", INGEST_STEP, report)
+            report.ingested = self._step("ingest", run_configured, report)
             if "ingest" not in report.skipped and "ingest" not in report.errors:
                 self.store.set_state(INGEST_STATE, now.date().isoformat())
         if "embed" in steps and not self.stopping:
-            report.embedded = self._step("embed", EMBED_STEP, report)
+            report.embedded = self._step("embed", embed_pending, report)
         if "digests" in steps and not self.stopping:
             report.digests = self._send(report, now)
         log.info("round done: %s", report.digests.summary() if report.digests else "no digests")
         return report
 
-    def _step(self, name: str, where: tuple[str, str], report: RoundReport) -> Any:
-        step = optional_step(where)
-        if step is None:
-            report.skipped.append(name)
-            log.debug("%s step not available (%s.%s)", name, *where)
-            return None
+    def _step(self, name: str, step: Callable[[Store, Settings], Any],
+              report: RoundReport) -> Any:
         try:
             return step(self.store, self.settings)
         except ImportError as exc:  # e.g. the embedding model's package is not installed
