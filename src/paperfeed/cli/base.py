@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     ProgressColumn,
     Task,
@@ -25,6 +24,9 @@ from paperfeed import __version__
 from paperfeed.config import Settings, load_settings
 from paperfeed.errors import PaperfeedError
 from paperfeed.store import Store, display_url, open_store
+
+if TYPE_CHECKING:
+    from paperfeed.ingest.run import Progress as Tracker
 
 console = Console(stderr=True)
 
@@ -86,18 +88,30 @@ def init(ctx: Context) -> None:
     click.echo(f"{display_url(store.url)}: {done}")
 
 
-class RateColumn(ProgressColumn):
-    """Records per second."""
+class RecordRate(ProgressColumn):
+    """Records handled and records per second (whatever unit the bar itself counts)."""
 
     def render(self, task: Task) -> Text:
-        return Text(f"{task.speed:,.0f} rec/s" if task.speed else "", style="cyan")
+        elapsed = task.elapsed or 0.0
+        records = int(task.fields.get("records", 0))
+        rate = f"{records / elapsed:,.0f} rec/s" if elapsed > 0.5 else ""
+        return Text(f"{records:,} records {rate}", style="cyan")
 
 
 @contextmanager
-def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar (rate and ETA) whose advance function the library calls."""
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TaskProgressColumn(), RateColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+def progress_bar(label: str, total: int | None = None) -> Iterator[Tracker]:
+    """A rich progress bar (rate and ETA) whose update function the library calls: by
+    records, or by how far it is (done of total) in the source's own units."""
+    columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+               RecordRate(), TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
+        task = bar.add_task(label, total=total, records=0)
+
+        def update(records: int, *, done: int | None = None, total: int | None = None) -> None:
+            count = int(bar.tasks[task].fields["records"]) + records
+            if done is None:
+                bar.update(task, advance=records, records=count)
+            else:
+                bar.update(task, completed=done, total=total, records=count)
+
+        yield update

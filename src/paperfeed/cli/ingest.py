@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
-from rich.text import Text
 
-from paperfeed.cli.base import Context, console, main, pass_ctx
+from paperfeed.cli.base import Context, console, main, pass_ctx, progress_bar
 from paperfeed.ingest.run import IngestAborted
 from paperfeed.ingest.run import Progress as Tracker
 from paperfeed.models import IngestReport
@@ -51,39 +39,11 @@ def print_report(report: IngestReport, max_rejects: int = 20) -> None:
         console.print(f"... and {len(report.rejected) - max_rejects} more rejected records")
 
 
-class _RecordRate(ProgressColumn):
-    """Records handled and records per second (whatever unit the bar itself counts)."""
-
-    def render(self, task: Task) -> Text:
-        elapsed = task.elapsed or 0.0
-        records = int(task.fields.get("records", 0))
-        rate = f"{records / elapsed:,.0f} rec/s" if elapsed > 0.5 else ""
-        return Text(f"{records:,} records {rate}", style="cyan")
-
-
-@contextmanager
-def _bar(label: str, total: int | None = None) -> Iterator[Tracker]:
-    """A rich progress bar (rate and ETA); the library reports into the yielded function."""
-    columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-               _RecordRate(), TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(label, total=total, records=0)
-
-        def update(records: int, *, done: int | None = None, total: int | None = None) -> None:
-            count = int(bar.tasks[task].fields["records"]) + records
-            if done is None:
-                bar.update(task, advance=records, records=count)
-            else:
-                bar.update(task, completed=done, total=total, records=count)
-
-        yield update
-
-
 def _run(label: str, total: int | None, call: Callable[[Tracker], IngestReport]) -> None:
     """Run one library call under a progress bar; print its summary, also when it stopped
     part-way (then exit non-zero with its message: what failed, how to resume)."""
     try:
-        with _bar(label, total) as tracker:
+        with progress_bar(label, total) as tracker:
             report = call(tracker)
     except IngestAborted as exc:
         print_report(exc.report)
