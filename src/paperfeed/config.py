@@ -83,7 +83,7 @@ class Settings:
     smtp_connections: int = _setting(4, "SMTP connections a worker sends digests over at "
                                      "once (each at its share of mail_rate_limit).",
                                      minimum=1, maximum=64)
-    # -- deliver (issue 6): digests by e-mail ----------------------------------------------
+    # -- deliver: digests by e-mail -------------------------------------------------------
     mail_reply_to: str = _setting("", "Reply-To address of mails (empty: the From address).")
     send_empty_digests: bool = _setting(False, "Send a digest even when no paper was picked.")
     digest_trending_count: int = _setting(5, "Trending papers per digest.", minimum=0,

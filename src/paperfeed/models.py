@@ -110,7 +110,7 @@ class Hit:
     reason: str | None = None
 
 
-# -- deliver (issue 6): subscriptions and digests -----------------------------------------
+# -- deliver: subscriptions and digests --------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class Preferences:

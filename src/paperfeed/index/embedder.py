@@ -5,10 +5,10 @@ safetensors); nothing is fetched at run time and torch is never imported. Files 
 the weights (the ONNX graph, the static table) are built on first use into a cache directory.
 
 - "minilm-l6-v2": all-MiniLM-L6-v2 exactly as sentence-transformers computes it (256 tokens,
-  mean pooling, L2 norm), run by onnxruntime (about 2x sentence-transformers' speed), or by
+  mean pooling, L2 norm), run by onnxruntime (faster than sentence-transformers), or by
   numpy when onnxruntime is not installed. The default; best quality.
-- "minilm-static-256": a static model distilled from it (see static.py); thousands of texts/s
-  for bulk backfills, lower quality. Its vectors are not comparable with MiniLM's.
+- "minilm-static-256": a static model distilled from it (see static.py); fast enough for bulk
+  backfills, lower quality. Its vectors are not comparable with MiniLM's.
 """
 
 from __future__ import annotations

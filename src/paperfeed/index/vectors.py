@@ -1,7 +1,7 @@
 """The vector index: one model's vectors loaded from the store into memory, cosine top-k.
 
 Vectors are L2-normalised, so cosine similarity is a dot product: one float32 matrix-vector
-product (numpy) per query, exact. Above ANN_THRESHOLD vectors that costs ~190 ms at 1 M, so
+product (numpy) per query, exact. Its cost grows with the vectors, so above ANN_THRESHOLD
 an HNSW graph (usearch, int8) proposes candidates instead and the float32 matrix rescores
 them exactly; the graph is built on first use and cached on disk (index/ann.py). The index
 loads only what is new since its last look (the store numbers vectors per model), so a

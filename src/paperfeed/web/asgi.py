@@ -15,7 +15,7 @@ def app() -> FastAPI:
 
     BLAS runs single-threaded in a web worker: requests are the parallelism, and OpenBLAS's
     own threads (one per core, spinning between calls) fought the other workers for the
-    cores; uncached searches went from 42 to 87 requests/s on 2 cores (bench/RESULTS.md).
+    cores, which halved uncached searches per second (bench/RESULTS.md).
     """
     threadpool_limits(limits=1, user_api="blas")
     settings = load_settings()

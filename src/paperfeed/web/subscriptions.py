@@ -160,7 +160,7 @@ def subscribe_api(request: Request, body: SubscriptionRequest) -> JSONResponse:
                                  frequency=body.frequency, weekday=body.weekday,
                                  send_hour=body.send_hour, timezone=body.timezone)
         _send_with(settings, request.app.state.store, body.email, prefs)
-    except InvalidSubscription as exc:  # 422 in FastAPI's documented shape (issue 7)
+    except InvalidSubscription as exc:  # 422 in FastAPI's shape, which API clients parse
         raise validation_errors([{"loc": ("body",), "msg": str(exc), "input": None}]) from None
     except MailError:
         return JSONResponse({"detail": "the confirmation mail could not be sent; try again "
