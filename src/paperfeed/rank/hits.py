@@ -32,7 +32,7 @@ def hits_for(store: Store, ranked: Sequence[tuple[str, float]],
 
 def nearest(store: Store, index: VectorSearch, vector: Vectors, query: TextQuery, k: int, *,
             need: int | None = None) -> list[tuple[str, float]]:
-    """Up to k papers most similar to vector that pass the query's filters, best first.
+    """Gathers up to k papers most similar to vector that pass the query's filters, best first.
 
     Unfiltered: one lookup. Filtered: the nearest OVERSAMPLE * k are filtered in the store;
     when fewer than need (default k) survive, every paper passing the filters is scored.

@@ -41,6 +41,6 @@ def listing(store: Store, day_from: date, day_to: date, *, sort: str = "trending
 
 def daily(store: Store, day: date, *, sort: str = "trending", now: datetime, limit: int = 30,
           offset: int = 0, half_life_days: float = 3.0) -> list[Hit]:
-    """Papers of one listing day (announced, else published, on day)."""
+    """Gathers the papers of one listing day (announced, else published, on day)."""
     return listing(store, day, day, sort=sort, now=now, limit=limit, offset=offset,
                    half_life_days=half_life_days)

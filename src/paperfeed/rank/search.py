@@ -156,7 +156,7 @@ def search(store: Store, query: str, *, mode: str = "hybrid",
            filters: SearchFilters = SearchFilters(), sort: str = "relevance", limit: int = 20,
            offset: int = 0, embedder: Embedder | None = None,
            dense_weight: float = DENSE_WEIGHT) -> SearchResult:
-    """Papers for a reader's query, best first (or by date or votes), one page at a time.
+    """Gathers papers for a reader's query, best first (or by date or votes), one page at a time.
 
     Semantic and hybrid fall back to keyword search when no embedder is given or no paper
     has a vector from it yet. Any query string works; a query of filters only (cat:cs.LG)

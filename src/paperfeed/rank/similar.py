@@ -33,7 +33,7 @@ SALIENT_WORDS = 12  # words of a paper that make its full-text query
 
 
 def paper_vector(store: Store, paper: Paper, embedder: Embedder) -> Vectors:
-    """The paper's stored vector, or one computed now if it has not been indexed yet."""
+    """Gathers the paper's stored vector, or computes one if it has not been indexed yet."""
     stored = index_for(store, embedder.name).vector(paper.id)
     if stored is not None:
         return stored
@@ -63,8 +63,8 @@ def salient_words(store: Store, paper: Paper, limit: int = SALIENT_WORDS) -> lis
 
 def similar_ranked(store: Store, paper: Paper, *, limit: int, embedder: Embedder | None,
                    query: TextQuery = NO_FILTERS) -> list[tuple[str, float]]:
-    """(id, score) of the papers most like paper (itself excluded) that pass query's filters:
-    its nearest vectors fused with a full-text query of its salient words, as in search."""
+    """Gathers (id, score) of the papers most like paper (itself excluded) that pass query's
+    filters: its nearest vectors fused with a full-text query of its salient words."""
     picked = salient_words(store, paper)
     counts = store.match_counts(picked, cap=KEYWORD_BUDGET + 1)
     text = replace(query, any_of=word_groups(picked, counts)) if picked else query
@@ -82,7 +82,7 @@ def similar_ranked(store: Store, paper: Paper, *, limit: int, embedder: Embedder
 
 def similar(store: Store, paper_id: str, *, limit: int = 10,
             embedder: Embedder | None = None) -> list[Hit]:
-    """The papers most like paper_id, best first; NotFound when there is no such paper."""
+    """Gathers the papers most like paper_id, best first; NotFound when there is none."""
     paper = store.get_paper(paper_id)
     if paper is None:
         raise NotFound(f"no paper {paper_id!r}")

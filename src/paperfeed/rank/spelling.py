@@ -54,8 +54,8 @@ def best_correction(word: str, df: int, candidates: Sequence[tuple[str, int]]) -
 
 def corrections(store: Store, words: Sequence[str],
                 counts: Mapping[str, int]) -> dict[str, str]:
-    """word -> a likelier vocabulary word, for query words that are unknown or very rare
-    (counts: the vocabulary's document frequencies of words)."""
+    """Gathers word -> a likelier vocabulary word, for query words that are unknown or very
+    rare (counts: the vocabulary's document frequencies of words)."""
     checkable = [w for w in dict.fromkeys(words) if spellable(w)]
     out: dict[str, str] = {}
     for word in checkable:
