@@ -13,6 +13,7 @@ from paperfeed.models import Hit
 from paperfeed.rank.hits import hits_for
 from paperfeed.rank.listings import listing
 from paperfeed.rank.search import SearchFilters, search
+from paperfeed.rank.similar import similar
 from paperfeed.rank.trending import trending
 from paperfeed.store import Store
 from paperfeed.web import periods
@@ -211,8 +212,6 @@ def _relax(form: SearchForm, mode: str) -> list[tuple[str, str]]:
 
 def paper_page(view: Viewer, paper_id: str, embedder: Any) -> dict[str, Any] | None:
     """A paper with its links, votes and similar papers; None when there is no such paper."""
-    from paperfeed.rank.similar import similar
-
     store = view.store
     paper = store.get_paper(paper_id)
     if paper is None:
