@@ -21,21 +21,24 @@ ALLOWED: dict[str, set[str]] = {
     "models": {"errors"},
     "errors": set(),
     "config": {"errors", "models"},
+    "signing": {"errors"},
     "store": BASE,
     "ingest": BASE | {"store"},
     "index": BASE | {"store"},
     "rank": BASE | {"store", "index"},
-    "web": BASE | {"store", "index", "rank"},
-    "deliver": BASE | {"store", "index", "rank"},
+    "web": BASE | {"store", "index", "rank", "signing"},
+    "deliver": BASE | {"store", "index", "rank", "signing"},
 }
 # Known exceptions, each a (module, package it imports) pair with the reason it stands.
 ALLOWANCES = {
     # The subscription pages are web shells over deliver's opt-in library (subscribe,
     # confirm, manage, unsubscribe: one library call per handler) and its signed links;
-    # the sign-in page sends its link with deliver's mailer. A lower shared module for
-    # mail and subscription links would remove these; until then they are the only ones.
+    # the route table names the paths of those links, which deliver puts in mails; the
+    # sign-in page sends its link with deliver's mailer. A lower shared module for mail
+    # and subscription links would remove these; until then they are the only ones.
     ("web/subscriptions.py", "deliver"),
-    ("web/auth.py", "deliver"),
+    ("web/app.py", "deliver"),
+    ("web/signin.py", "deliver"),
 }
 MAX_LINES = 400
 BACKEND_CLASSES = {"PostgresStore", "SqliteStore"}
