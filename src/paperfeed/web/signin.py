@@ -45,17 +45,17 @@ async def signin_submit(request: Request, email: str = Form("", max_length=300),
     address, target = valid_email(email), safe_next(next)
     if address is None:
         return render(request, "signin.html", {"next": target, "email": email,
-                     "error": "Please enter a valid e-mail address."}, status=422)
+                      "error": "Please enter a valid e-mail address."}, status=422)
     if await run_in_threadpool(auth.may_send, address):
         try:
             await run_in_threadpool(_send, auth.settings, auth.link_mail(address, target))
         except PaperfeedError:
             await run_in_threadpool(auth.forget, address)
             return render(request, "message.html", {"title": "Mail could not be sent", "text":
-                         "We could not send the sign-in mail just now. Please try again in a "
-                         "few minutes."}, status=503)
+                          "We could not send the sign-in mail just now. Please try again in a "
+                          "few minutes."}, status=503)
     return render(request, "message.html", {"title": "Check your inbox", "text":
-                 f"We sent a sign-in link to {address}. It works once, for 15 minutes."})
+                  f"We sent a sign-in link to {address}. It works once, for 15 minutes."})
 
 
 def verify_page(request: Request, token: str = Query("", max_length=2000)) -> Response:
@@ -70,7 +70,7 @@ def verify_page(request: Request, token: str = Query("", max_length=2000)) -> Re
 
 def _bad_link(request: Request, text: str) -> Response:
     return render(request, "message.html", {"title": "Sign-in link not valid", "text": text,
-                                           "link": ("/signin", "Get a new link")}, status=400)
+                                            "link": ("/signin", "Get a new link")}, status=400)
 
 
 def verify_submit(request: Request, token: str = Form("", max_length=2000),
