@@ -42,6 +42,21 @@ def test_math_cannot_smuggle_markup(latex: str) -> None:
     assert "javascript" not in html and "mathcolor" not in html
 
 
+@pytest.mark.parametrize("latex", [
+    r"$\rule{1em}{3000em}$", r"$\hspace{5000em}$", r"$a\kern 3000em b$", r"$\mkern30000mu$",
+    r"$\hspace{-5000em}x$", r"$\hskip 3000em$", r"$\mspace{3000mu}$",
+])
+def test_math_sizes_are_bounded(latex: str) -> None:
+    html = str(rich_text(latex))
+    assert "<math" in html and "3000" not in html and "5000" not in html, html
+
+
+def test_ordinary_math_spaces_and_sizes_stay() -> None:
+    html = str(rich_text(r"$a\quad b\!c$ and $\Bigg( \Huge x$"))
+    assert 'width="1em"' in html and 'width="negativethinmathspace"' in html
+    assert 'maxsize="2.470em"' in html and 'mathsize="2.49em"' in html
+
+
 def test_markup_outside_math_is_escaped() -> None:
     html = str(rich_text('<img src=x onerror="alert(1)"> & <b>bold</b>'))
     assert html == "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"

@@ -35,6 +35,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 XSS_TITLE = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 LATEX_ID = "2401.99999"
+HUGE_LATEX_ID = "latex-huge"
+HUGE_LATEX = (r"Spaces of any size: $\rule{1em}{3000em}$, $\hspace{5000em}$, $a\kern 3000em b$, "
+              r"$\mkern30000mu$, $\hspace{-5000em}x$ and $$\rule{3000em}{1em}$$ end here.")
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 740}}
 
 
@@ -62,6 +65,8 @@ def seed(store: Store) -> None:
         Paper(id="xss-001", title=XSS_TITLE,
               abstract='Hostile <img src=x onerror="window.__xss=3"> text <b>bold</b>.',
               code_urls=("javascript:window.__xss=4",), url="javascript:window.__xss=5",
+              published=now),
+        Paper(id=HUGE_LATEX_ID, title=r"Huge $\rule{1em}{3000em}$ spaces", abstract=HUGE_LATEX,
               published=now),
     ])
 

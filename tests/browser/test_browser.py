@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from browser.live import LATEX_ID, XSS_TITLE, Site, screenshot
+from browser.live import HUGE_LATEX_ID, LATEX_ID, XSS_TITLE, Site, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -150,3 +150,17 @@ def test_phone_layout_has_no_horizontal_scroll(site: Site, page: Any) -> None:
     for path in ("/", "/search?q=transformers", f"/papers/{LATEX_ID}", "/signin"):
         page.goto(site.url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+
+
+def test_latex_sizes_cannot_stretch_the_page(site: Site, page: Any) -> None:
+    """Formulas asking for spaces thousands of ems wide or tall keep every page its size."""
+    for path in ("/", "/daily", f"/papers/{HUGE_LATEX_ID}", "/search?q=spaces+size&mode=keyword"):
+        page.goto(site.url + path)
+        assert page.locator(f"#paper-{HUGE_LATEX_ID}, .abstract-full").count() >= 1, path
+        height = page.evaluate("document.documentElement.scrollHeight")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert height < 20_000 and width <= 1280, (path, height, width)
+        for box in page.eval_on_selector_all(
+                "math", "els => els.map(e => [e.getBoundingClientRect().width, "
+                "e.getBoundingClientRect().height])"):
+            assert box[0] <= 1280 and box[1] <= 400, (path, box)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
 from markupsafe import Markup, escape
+
+from paperfeed.safeurl import safe_url
 
 # $$display$$, $inline$, \(inline\), \[display\]; an escaped \$ is a dollar sign, not math.
 _MATH = re.compile(r"(?<!\\)\$\$(?P<dd>[^$]{1,600}?)\$\$"
@@ -34,6 +36,19 @@ equalcolumns notation width height depth voffset mathsize align
 """
 MATHML_TAGS = frozenset(_TAGS.split())
 MATHML_ATTRS = frozenset(_ATTRS.split())
+# Attributes that size things, and the most each may ask for (in em): LaTeX such as
+# \rule{1em}{3000em} or \hspace{5000em} would otherwise stretch a page to any size.
+_SIZE_LIMITS = {"width": 4.0, "height": 4.0, "depth": 4.0, "voffset": 2.0, "lspace": 2.0,
+                "rspace": 2.0, "minsize": 4.0, "maxsize": 4.0, "mathsize": 3.0,
+                "linethickness": 0.5, "columnspacing": 4.0, "rowspacing": 4.0,
+                "framespacing": 4.0}
+_EM_PER_UNIT = {"em": 1.0, "ex": 0.5, "mu": 1 / 18, "px": 1 / 16, "pt": 1 / 10, "pc": 1.2,
+                "mm": 0.18, "cm": 1.8, "in": 4.5, "%": 0.01, "": 1.0}
+_LENGTH = re.compile(r"^([+-]?)(\d{1,6}(?:\.\d{0,6})?|\.\d{1,6})"
+                     r"(em|ex|mu|px|pt|pc|mm|cm|in|%)?$")
+_NAMED_SPACE = re.compile(r"^(?:negative)?(?:very){0,2}(?:thin|thick)?mathspace$|^(?:thin|"
+                          r"medium|thick)$|^0$")
+_SCRIPTLEVEL = re.compile(r"^[+-]?[0-2]$")
 
 
 def _text(raw: str | None) -> str:
@@ -47,9 +62,33 @@ def _char(code: int) -> str:
     return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
 
+def _size_ok(name: str, value: str) -> bool:
+    """Whether every length in value is one a formula may ask for (at most a few ems; a
+    negative one at most an em back), so no formula can stretch or cover the page."""
+    limit = _SIZE_LIMITS[name]
+    for token in value.split():
+        if _NAMED_SPACE.match(token):
+            continue
+        match = _LENGTH.match(token)
+        if match is None:
+            return False
+        sign, number, unit = match.groups()
+        ems = float(number) * _EM_PER_UNIT[unit or ""]
+        if ems > (1.0 if sign == "-" else limit):
+            return False
+    return True
+
+
+def _attr_ok(name: str, value: str) -> bool:
+    if name not in MATHML_ATTRS or not _ATTR_VALUE.match(value):
+        return False
+    if name in _SIZE_LIMITS:
+        return _size_ok(name, value)
+    return name != "scriptlevel" or bool(_SCRIPTLEVEL.match(value))
+
+
 def _attrs(element: Element) -> str:
-    kept = [(k, v) for k, v in element.attrib.items()
-            if k in MATHML_ATTRS and _ATTR_VALUE.match(v)]
+    kept = [(k, v) for k, v in element.attrib.items() if _attr_ok(k, v)]
     return "".join(f' {k}="{escape(v)}"' for k, v in kept)
 
 
@@ -171,15 +210,7 @@ def rich_text(text: str, terms: tuple[str, ...] = (), *, math: bool = True,
 
 def safe_href(url: str | None) -> str | None:
     """The URL when it is an absolute http(s) link; None for anything else (javascript:, ...)."""
-    if not url or any(c.isspace() or ord(c) < 32 for c in url.strip()):
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        return None
-    return urlunsplit(parts)
+    return safe_url(url)
 
 
 def link_label(url: str, width: int = 60) -> str:
