@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from paperfeed.errors import IngestError, PaperfeedError
 from paperfeed.ingest.jsonl import json_lines
+from paperfeed.ingest.validate import check_paper
 from paperfeed.models import Author, Paper, UpsertResult, Version
 from paperfeed.store import Store
 
@@ -101,7 +102,12 @@ def _versions(record: dict[str, Any]) -> tuple[Version, ...]:
 
 
 def paper_from_json(record: Any) -> Paper:
-    """The exact inverse of paper_to_json; ValueError says what is wrong."""
+    """The exact inverse of paper_to_json, checked like any ingested paper; ValueError says
+    what is wrong."""
+    return check_paper(_paper_from_json(record))
+
+
+def _paper_from_json(record: Any) -> Paper:
     if not isinstance(record, dict):
         raise ValueError("a line must hold a JSON object")
     announced = _get(record, "announced", str)

@@ -21,6 +21,7 @@ from paperfeed.config import Settings
 from paperfeed.deliver.links import Links
 from paperfeed.deliver.mailer import envelope_sender
 from paperfeed.models import Digest, Hit, Subscription
+from paperfeed.safeurl import safe_url, safe_urls
 
 SNIPPET_CHARS = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -165,12 +166,12 @@ class Renderer:
         authors = ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
         category = p.primary_category or (p.categories[0] if p.categories else "")
         votes = f"{hit.votes} upvote{'' if hit.votes == 1 else 's'}" if hit.votes else ""
+        code = next(iter(safe_urls(p.code_urls)), None)
         links = [(label, url) for label, url in (
-            ("abstract", p.url), ("PDF", p.pdf_url),
-            ("code", p.code_urls[0] if p.code_urls else None)) if url]
+            ("abstract", safe_url(p.url)), ("PDF", safe_url(p.pdf_url)), ("code", code)) if url]
         return {"id": p.id, "title": p.title, "url": self.links.paper(p.id),
                 "meta": " · ".join(x for x in (authors, category, votes) if x),
-                "links": links, "code_url": p.code_urls[0] if p.code_urls else None,
+                "links": links, "code_url": code,
                 "snippet": snippet(p.abstract), "reason": hit.reason}
 
     def _message(self, sub: Subscription, subject: str, template: str,

@@ -28,6 +28,7 @@ from paperfeed.ingest.records import (
     split_arxiv_id,
 )
 from paperfeed.ingest.run import Progress, Tally
+from paperfeed.ingest.validate import check_paper
 from paperfeed.models import Author, IngestReport, Paper, Rejected, Version
 from paperfeed.store import Store
 
@@ -105,7 +106,7 @@ def _affiliations(body: bytes) -> list[dict[str, str]]:
 
 def _entry(entry: Any, affiliations: dict[str, str], where: str) -> Paper | Rejected:
     try:
-        return parse_entry(entry, affiliations)
+        return check_paper(parse_entry(entry, affiliations))
     except ValueError as exc:
         return Rejected(where, str(exc))
 

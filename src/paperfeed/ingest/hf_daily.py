@@ -23,6 +23,7 @@ from paperfeed.ingest.records import (
     required_text,
 )
 from paperfeed.ingest.run import Progress, Tally
+from paperfeed.ingest.validate import check_paper
 from paperfeed.models import Author, IngestReport, Paper, Rejected, Version
 from paperfeed.store import Store
 
@@ -38,7 +39,7 @@ def parse_daily(payload: Any, where: str) -> list[Paper | Rejected]:
     out: list[Paper | Rejected] = []
     for index, item in enumerate(payload, start=1):
         try:
-            out.append(parse_item(item))
+            out.append(check_paper(parse_item(item)))
         except ValueError as exc:
             out.append(Rejected(f"{where} item {index}", str(exc)))
     return out

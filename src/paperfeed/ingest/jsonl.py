@@ -16,6 +16,7 @@ from paperfeed.ingest.records import (
     required_id,
     required_text,
 )
+from paperfeed.ingest.validate import check_paper
 from paperfeed.models import Author, Paper, Rejected
 
 SOURCE = "jsonl"
@@ -85,6 +86,6 @@ def read_jsonl(path: Path) -> Iterator[Paper | Rejected]:
         try:
             if isinstance(record, ValueError):
                 raise record
-            yield parse_record(record)
+            yield check_paper(parse_record(record))
         except ValueError as exc:
             yield Rejected(where, str(exc))

@@ -32,6 +32,7 @@ from paperfeed.ingest.records import (
     split_arxiv_id,
 )
 from paperfeed.ingest.run import Progress, Tally
+from paperfeed.ingest.validate import check_paper
 from paperfeed.models import Author, IngestReport, Paper, Rejected, Version
 from paperfeed.store import Store
 
@@ -106,7 +107,8 @@ def _record(record: ET.Element, prefix: str, where: str) -> Paper | Rejected:
         metadata = record.find(f"{_OAI}metadata/{_NS[prefix]}{prefix}")
         if metadata is None:
             raise ValueError(f"no {prefix} metadata in the record")
-        return parse_raw(metadata) if prefix == "arXivRaw" else parse_arxiv(metadata)
+        return check_paper(parse_raw(metadata) if prefix == "arXivRaw" else
+                           parse_arxiv(metadata))
     except ValueError as exc:
         return Rejected(where, str(exc))
 

@@ -29,7 +29,9 @@ def required_id(record: dict[str, Any], key: str = "id",
     """The record's arXiv id split from its version (split_arxiv_id); ValueError naming
     `what` when it is missing, empty or not text."""
     raw = record.get(key)
-    if not isinstance(raw, str) or not raw.strip():
+    if raw is not None and not isinstance(raw, str):
+        raise ValueError(f"{what} must be a string, not {type(raw).__name__}")
+    if raw is None or not raw.strip():
         raise ValueError(f"missing or empty {what}")
     return split_arxiv_id(raw)
 

@@ -26,6 +26,7 @@ from paperfeed.ingest.records import (
     required_text,
 )
 from paperfeed.ingest.run import Checkpoint, Item, Progress, import_rows
+from paperfeed.ingest.validate import check_paper
 from paperfeed.models import Author, IngestReport, Paper, Rejected, Version
 from paperfeed.store import Store
 
@@ -165,7 +166,7 @@ def _parse_line(line: bytes, path: Path, number: int,
         if prefix and isinstance(record, dict) and isinstance(record.get("categories"), str) \
                 and not any(c.startswith(prefix) for c in record["categories"].split()):
             return None
-        return parse_record(record)
+        return check_paper(parse_record(record))
     except UnicodeDecodeError:
         return Rejected(f"{path}:{number}", "not valid UTF-8")
     except json.JSONDecodeError as exc:

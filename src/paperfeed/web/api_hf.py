@@ -17,6 +17,7 @@ from starlette.responses import Response
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.listings import listing
 from paperfeed.rank.search import search
+from paperfeed.safeurl import safe_url, safe_urls
 from paperfeed.web.api_models import (
     ErrorOut,
     HubDailyItem,
@@ -165,9 +166,10 @@ def read_paper(request: Request, paper_id: str) -> Response:
     paper = store.get_paper(paper_id)
     if paper is None:
         return _not_found()
-    safe: dict[str, Any] = {"url": _safe_url(paper.url) if paper.url else None,
-                            "pdf_url": _safe_url(paper.pdf_url) if paper.pdf_url else None,
-                            "code_urls": tuple(_safe_url(u) for u in paper.code_urls)}
+    url, pdf_url = safe_url(paper.url), safe_url(paper.pdf_url)
+    safe: dict[str, Any] = {"url": _safe_url(url) if url else None,
+                            "pdf_url": _safe_url(pdf_url) if pdf_url else None,
+                            "code_urls": tuple(_safe_url(u) for u in safe_urls(paper.code_urls))}
     text = paper_markdown(replace(paper, **safe), _safe_url(page_url(
         request.app.state.settings.base_url, paper.id)))
     return _respond(request, text.encode(), [paper_id], "text/markdown; charset=utf-8")

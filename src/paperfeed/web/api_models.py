@@ -11,6 +11,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field
 
 from paperfeed.models import Hit, Paper
+from paperfeed.safeurl import safe_url, safe_urls
 
 
 def page_url(base_url: str, paper_id: str) -> str:
@@ -103,10 +104,11 @@ def paper_out(paper: Paper, votes: int, base_url: str) -> PaperOut:
         categories=list(paper.categories), primary_category=paper.primary_category,
         published=paper.published, updated=paper.updated, day=paper.day,
         version=paper.version, doi=paper.doi, journal_ref=paper.journal_ref,
-        comments=paper.comments, license=paper.license, url=paper.url, pdf_url=paper.pdf_url,
-        page_url=page_url(base_url, paper.id), code_urls=list(paper.code_urls),
-        source=paper.source, votes=votes, upstream_upvotes=paper.upstream_upvotes,
-        github_repo=paper.github_repo, github_stars=paper.github_stars,
+        comments=paper.comments, license=paper.license, url=safe_url(paper.url),
+        pdf_url=safe_url(paper.pdf_url), page_url=page_url(base_url, paper.id),
+        code_urls=safe_urls(paper.code_urls), source=paper.source, votes=votes,
+        upstream_upvotes=paper.upstream_upvotes, github_repo=safe_url(paper.github_repo),
+        github_stars=paper.github_stars,
         ai_keywords=list(paper.ai_keywords))
 
 
@@ -201,9 +203,8 @@ def hub_upvotes(paper: Paper, votes: int) -> int:
 
 
 def _github(paper: Paper) -> str | None:
-    if paper.github_repo:
-        return paper.github_repo
-    return next((u for u in paper.code_urls if u.startswith("https://github.com/")), None)
+    return safe_url(paper.github_repo) or next(
+        (u for u in safe_urls(paper.code_urls) if u.startswith("https://github.com/")), None)
 
 
 def hub_paper(paper: Paper, votes: int) -> HubPaper:

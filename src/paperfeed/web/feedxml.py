@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from paperfeed import __version__
 from paperfeed.models import Paper
+from paperfeed.safeurl import safe_url
 
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -105,11 +106,12 @@ def _atom_entry(feed: ET.Element, paper: Paper, info: FeedInfo, fallback: dateti
     _sub(entry, _a("title"), paper.title, type="text")
     _sub(entry, _a("link"), rel="alternate", type="text/html",
          href=paper_link(info.base_url, paper.id))
-    if paper.url:
-        _sub(entry, _a("link"), rel="related", type="text/html", href=paper.url, title="arXiv"
-             if "arxiv.org" in paper.url else "source")
-    if paper.pdf_url:
-        _sub(entry, _a("link"), rel="related", type="application/pdf", href=paper.pdf_url,
+    url, pdf_url = safe_url(paper.url), safe_url(paper.pdf_url)
+    if url:
+        _sub(entry, _a("link"), rel="related", type="text/html", href=url, title="arXiv"
+             if "arxiv.org" in url else "source")
+    if pdf_url:
+        _sub(entry, _a("link"), rel="related", type="application/pdf", href=pdf_url,
              title="PDF")
     first = published(paper)
     if first is not None:
@@ -153,8 +155,9 @@ def _rss_item(channel: ET.Element, paper: Paper, info: FeedInfo) -> None:
         _sub(item, f"{{{DC}}}creator", author.name)
     for category in paper.categories:
         _sub(item, "category", category, domain=ARXIV_SCHEME)
-    if paper.url:
-        _sub(item, f"{{{ATOM}}}link", rel="related", type="text/html", href=paper.url)
+    url = safe_url(paper.url)
+    if url:
+        _sub(item, f"{{{ATOM}}}link", rel="related", type="text/html", href=url)
     # Readers take <description> as HTML: escape the abstract so that it shows as text.
     _sub(item, "description", html.escape(clean(paper.abstract), quote=False))
 

@@ -1,0 +1,39 @@
+"""What hostile input cannot do to the web surface: unsafe links in any output, huge bodies,
+the calendar's edges, HEAD requests, the docs page's script policy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from paperfeed.models import Paper
+from paperfeed.store import Store
+
+HOSTILE = Paper(id="seed-js", title="Links that run code", abstract="Nothing to see.",
+                url="javascript:alert(1)", pdf_url="JaVaScRiPt:alert(2)",
+                code_urls=("javascript:alert(3)", "https://github.com/ok/repo"),
+                github_repo="javascript:alert(4)",
+                published=datetime(2024, 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+def hostile(client: TestClient, store: Store) -> TestClient:
+    """A paper stored with unsafe links (as an older version's ingest could have let in)."""
+    store.upsert_papers([HOSTILE])
+    return client
+
+
+@pytest.mark.parametrize("path", [
+    "/feeds/daily.atom?date=2024-01-01", "/feeds/daily.rss?date=2024-01-01",
+    "/papers/seed-js.md", "/api/v1/papers/seed-js", "/api/v1/papers?date=2024-01-01",
+    "/api/papers/seed-js", "/api/daily_papers?date=2024-01-01", "/papers/seed-js",
+])
+def test_no_output_carries_an_unsafe_link(hostile: TestClient, path: str) -> None:
+    response = hostile.get(path)
+    assert response.status_code == 200, response.text
+    assert "seed-js" in response.text
+    assert "javascript" not in response.text.lower(), response.text
+    if "feeds" not in path:  # the safe code link stays
+        assert "github.com/ok/repo" in response.text
