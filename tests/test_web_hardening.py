@@ -37,3 +37,28 @@ def test_no_output_carries_an_unsafe_link(hostile: TestClient, path: str) -> Non
     assert "javascript" not in response.text.lower(), response.text
     if "feeds" not in path:  # the safe code link stays
         assert "github.com/ok/repo" in response.text
+
+
+def test_a_body_over_the_cap_gets_413(client: TestClient) -> None:
+    big = {"email": "a@example.org", "topics": ["x" * 100_000]}
+    response = client.post("/api/v1/subscriptions", json=big)
+    assert response.status_code == 413 and "64 kB" in response.json()["detail"]
+
+
+def test_a_body_without_a_declared_length_is_cut_at_the_cap(client: TestClient) -> None:
+    def chunks() -> object:
+        yield b'{"email": "a@example.org", "topics": ["'
+        for _ in range(100):
+            yield b"x" * 1000
+        yield b'"]}'
+    response = client.post("/api/v1/subscriptions", content=chunks(),  # type: ignore[arg-type]
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_a_422_never_echoes_the_input(client: TestClient) -> None:
+    secret = "never-echo-" + "y" * 5000
+    response = client.post("/api/v1/subscriptions", json={"email": 1, "topics": secret,
+                                                            "send_hour": secret})
+    assert response.status_code == 422
+    assert "never-echo" not in response.text and len(response.text) < 2000

@@ -25,6 +25,7 @@ from paperfeed.web import api, api_hf, apidocs, feeds, pages, signin, subscripti
 from paperfeed.web.auth import Auth
 from paperfeed.web.cache import CachedPage, PageCache, VersionedStatic
 from paperfeed.web.httpkit import ReadOnlyCors
+from paperfeed.web.limits import BodyLimit
 from paperfeed.web.periods import TABS
 from paperfeed.web.security import SecurityMiddleware
 from paperfeed.web.templating import make_templates
@@ -106,4 +107,5 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.add_exception_handler(RequestValidationError, pages.invalid_request)
     app.add_middleware(ReadOnlyCors)
     app.add_middleware(SecurityMiddleware, https=settings.base_url.startswith("https://"))
+    app.add_middleware(BodyLimit)
     return app
