@@ -105,10 +105,12 @@ def test_an_expired_or_forged_link_is_refused(web: TestClient, settings: Setting
     assert page.status_code == 400 and "not valid" in page.text
 
 
-def test_sign_in_needs_a_valid_address(web: TestClient, smtp_server: SmtpServer) -> None:
+@pytest.mark.parametrize("email", ["ada@example.org\r\nBcc: eve@example.org", "ä@example.org",
+                                   "a:b@example.org", "ada\x07@example.org", "a,b@example.org"])
+def test_sign_in_needs_a_valid_address(web: TestClient, smtp_server: SmtpServer,
+                                       email: str) -> None:
     form = web.get("/signin")
-    page = web.post("/signin", data={"email": "ada@example.org\r\nBcc: eve@example.org",
-                                     "csrf_token": csrf(form.text)})
+    page = web.post("/signin", data={"email": email, "csrf_token": csrf(form.text)})
     assert page.status_code == 422 and "valid e-mail" in page.text
     assert smtp_server.count == 0
 

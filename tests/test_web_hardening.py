@@ -62,3 +62,11 @@ def test_a_422_never_echoes_the_input(client: TestClient) -> None:
                                                             "send_hour": secret})
     assert response.status_code == 422
     assert "never-echo" not in response.text and len(response.text) < 2000
+
+
+@pytest.mark.parametrize("email", ["ä@example.org", "a:b@example.org", "ada\x07@example.org",
+                                   "Ada <ada@example.org>"])
+def test_subscriptions_refuse_what_sign_in_refuses(client: TestClient, email: str) -> None:
+    response = client.post("/api/v1/subscriptions", json={"email": email})
+    assert response.status_code == 422
+    assert "not an e-mail address" in response.json()["detail"][0]["msg"]

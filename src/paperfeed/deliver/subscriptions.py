@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from paperfeed.addresses import BadAddress, normalise_address
 from paperfeed.config import Settings
 from paperfeed.deliver.links import Links, Tokens, email_tag
 from paperfeed.deliver.render import Renderer, header_text
@@ -19,7 +20,6 @@ from paperfeed.store import Store
 
 CONFIRM_INTERVAL = timedelta(hours=1)  # at most one confirmation mail per address per hour
 MAX_TOPICS, MAX_TOPIC_CHARS, MAX_CATEGORIES = 20, 200, 30
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _CATEGORY = re.compile(r"[A-Za-z-]+(\.[A-Za-z-]+)?")
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -48,11 +48,10 @@ class SubscribeOutcome:
 
 def normalise_email(raw: str) -> str:
     """A plain ASCII address, trimmed and lower-cased; anything else is refused."""
-    address = raw.strip().lower()
-    if len(address) > 254 or not _EMAIL.fullmatch(address):
-        raise InvalidSubscription(f"email: {header_text(raw, 80)!r} is not an e-mail address "
-                                  "(like name@example.org)")
-    return address
+    try:
+        return normalise_address(raw)
+    except BadAddress as exc:
+        raise InvalidSubscription(f"email: {header_text(raw, 80)!r} is {exc}") from None
 
 
 def _topics(raw: Iterable[str]) -> tuple[str, ...]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
+from paperfeed.addresses import BadAddress, normalise_address
 from paperfeed.config import Settings
 from paperfeed.signing import BadLink, Signed
 from paperfeed.store.base import LimitStore
@@ -21,7 +21,6 @@ SESSION_COOKIE = "pf_session"
 SESSION_MAX_AGE = 30 * 24 * 3600
 LINK_MAX_AGE = 15 * 60
 RESEND_AFTER = 60.0  # seconds before another link goes to the same address (all processes)
-_EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +32,12 @@ class Reader:
 
 
 def valid_email(address: str) -> str | None:
-    """The trimmed address when it looks like one (no CR/LF or header syntax), else None."""
-    address = address.strip()
-    return address if len(address) <= 254 and _EMAIL.match(address) else None
+    """The normalised address when it is one mail can go to (addresses.normalise_address),
+    else None."""
+    try:
+        return normalise_address(address)
+    except BadAddress:
+        return None
 
 
 def safe_next(target: str | None) -> str:
