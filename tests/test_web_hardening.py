@@ -70,3 +70,21 @@ def test_subscriptions_refuse_what_sign_in_refuses(client: TestClient, email: st
     response = client.post("/api/v1/subscriptions", json={"email": email})
     assert response.status_code == 422
     assert "not an e-mail address" in response.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/daily/9999-12-31", 404), ("/weekly/9999-W52", 404), ("/daily/9999-12-31?page=2", 404),
+    ("/api/v1/papers?week=9999-W52", 422), ("/api/daily_papers?week=9999-W52", 422),
+    ("/monthly/9999-12", 200), ("/daily/0001-01-01", 200), ("/weekly/0001-W01", 200),
+])
+def test_the_calendar_edges_are_not_server_errors(hostile: TestClient, path: str,
+                                                  status: int) -> None:
+    assert hostile.get(path).status_code == status
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e308", "7.5", "24", "-1"])
+def test_a_send_hour_that_is_not_an_hour_gets_422(client: TestClient, value: str) -> None:
+    body = '{"email": "ada@example.org", "send_hour": ' + value + "}"
+    response = client.post("/api/v1/subscriptions", content=body,
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text

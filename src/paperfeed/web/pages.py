@@ -108,7 +108,7 @@ async def _period(request: Request, kind: str, slug: str | None, page: int,
     def build(view: views.Viewer) -> dict[str, Any] | None:
         try:
             return views.period_listing(view, kind, slug, page=page, sort=sort)
-        except ValueError:
+        except (ValueError, OverflowError):  # no such period, or one at the calendar's end
             return None
 
     return await cached_page(request, "listing.html", build)

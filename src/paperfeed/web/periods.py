@@ -84,7 +84,7 @@ def week(year: int, number: int) -> Period:
     """ISO week number of year; NotFound when there is no such week."""
     try:
         return containing("week", date.fromisocalendar(year, number, 1))
-    except ValueError:
+    except (ValueError, OverflowError):  # 9999-W52 ends in the year 10000
         raise NotFound(f"there is no ISO week {number} in {year}") from None
 
 
