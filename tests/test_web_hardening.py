@@ -88,3 +88,21 @@ def test_a_send_hour_that_is_not_an_hour_gets_422(client: TestClient, value: str
     response = client.post("/api/v1/subscriptions", content=body,
                            headers={"content-type": "application/json"})
     assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/daily", "/weekly/2024-W01", "/monthly", "/search?q=links", "/papers/seed-js",
+    "/papers/seed-js.md", "/feeds/daily.atom", "/feeds/trending.rss", "/api/v1/papers",
+    "/api/daily_papers", "/subscribe", "/signin", "/docs", "/openapi.json",
+    "/static/style.css",
+])
+def test_head_answers_like_get_without_a_body(hostile: TestClient, path: str) -> None:
+    got, head = hostile.get(path), hostile.head(path)
+    assert head.status_code == got.status_code == 200, (path, head.status_code)
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers.get("etag") == got.headers.get("etag")
+
+
+def test_head_on_a_missing_page_is_404(hostile: TestClient) -> None:
+    assert hostile.head("/papers/no-such-paper").status_code == 404

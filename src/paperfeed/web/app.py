@@ -24,7 +24,7 @@ from paperfeed.store import Store
 from paperfeed.web import api, api_hf, apidocs, feeds, pages, signin, subscriptions
 from paperfeed.web.auth import Auth
 from paperfeed.web.cache import CachedPage, PageCache, VersionedStatic
-from paperfeed.web.httpkit import ReadOnlyCors
+from paperfeed.web.httpkit import HeadAsGet, ReadOnlyCors
 from paperfeed.web.limits import BodyLimit
 from paperfeed.web.periods import TABS
 from paperfeed.web.security import SecurityMiddleware
@@ -108,4 +108,5 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.add_middleware(ReadOnlyCors)
     app.add_middleware(SecurityMiddleware, https=settings.base_url.startswith("https://"))
     app.add_middleware(BodyLimit)
+    app.add_middleware(HeadAsGet)
     return app

@@ -114,6 +114,30 @@ class ReadOnlyCors:
         return wrapped
 
 
+# -- HEAD -----------------------------------------------------------------------------------
+
+class HeadAsGet:
+    """Answers HEAD as the GET of the same URL without its body (feed readers and link
+    checkers ask with HEAD; the routes are declared for GET only)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 # -- validation errors that say what is allowed ---------------------------------------------
 
 def _bounds(request: Request, where: str, name: str) -> dict[str, Any]:
