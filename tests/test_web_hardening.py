@@ -106,3 +106,10 @@ def test_head_answers_like_get_without_a_body(hostile: TestClient, path: str) ->
 
 def test_head_on_a_missing_page_is_404(hostile: TestClient) -> None:
     assert hostile.head("/papers/no-such-paper").status_code == 404
+
+
+def test_docs_allow_no_inline_script(client: TestClient) -> None:
+    policy = client.get("/docs").headers["content-security-policy"]
+    script = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
+    assert script.split() == ["script-src", "'self'"]
+    assert "<script>" not in client.get("/docs").text

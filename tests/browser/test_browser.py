@@ -164,3 +164,10 @@ def test_latex_sizes_cannot_stretch_the_page(site: Site, page: Any) -> None:
                 "math", "els => els.map(e => [e.getBoundingClientRect().width, "
                 "e.getBoundingClientRect().height])"):
             assert box[0] <= 1280 and box[1] <= 400, (path, box)
+
+
+def test_api_docs_run_under_their_script_policy(site: Site, page: Any) -> None:
+    """Swagger UI renders with script-src 'self' only (a blocked script would log an error)."""
+    page.goto(site.url + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("paperfeed", timeout=15_000)
+    expect(page.locator(".opblock").first).to_be_visible()

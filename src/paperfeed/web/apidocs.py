@@ -36,6 +36,7 @@ def swagger_dir() -> Path | None:
 def _page(title: str, body: str) -> str:
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
             f"<title>{html.escape(title)}</title>{body}</html>")
 
 
