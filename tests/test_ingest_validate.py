@@ -3,16 +3,25 @@ links other than http(s); and JSONL/gzip files broken in any way."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import random
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from paperfeed.ingest.jsonl import read_jsonl
-from paperfeed.ingest.run import import_records
+from paperfeed.cli import main
+from paperfeed.errors import IngestError
+from paperfeed.ingest.jsonl import parse_record, read_jsonl
+from paperfeed.ingest.run import IngestAborted, import_records
 from paperfeed.ingest.validate import check_paper
 from paperfeed.models import IngestReport, Paper, Rejected
+from paperfeed.safeurl import safe_url
 from paperfeed.store import Store
 from paperfeed.transfer import paper_from_json
 
@@ -81,3 +90,92 @@ def test_an_import_file_is_checked_like_ingest() -> None:
         paper_from_json(_paper(url="javascript:alert(1)"))
     with pytest.raises(ValueError, match="'code_urls': only http and https links"):
         paper_from_json(_paper(code_urls=["vbscript:msgbox"]))
+
+
+# -- broken files -----------------------------------------------------------------------------
+
+def test_a_line_nested_beyond_the_parser_is_rejected_and_the_rest_imported(
+        store: Store, tmp_path: Path) -> None:
+    path = _write(tmp_path, [_paper(id="good-1"), "[" * 100_000, _paper(id="good-2")])
+    report = _import(store, path)
+    assert report.result.new == 2
+    assert [(r.where, r.reason) for r in report.rejected] == [
+        (f"{path}:2", "not valid JSON (nested too deeply)")]
+
+
+def test_a_truncated_gzip_says_where_it_ends_and_keeps_what_came_before(
+        store: Store, tmp_path: Path) -> None:
+    lines = [(json.dumps(_paper(id=f"p-{n}", abstract=f"Abstract {n} " + "w " * 200)) + "\n")
+             .encode() for n in range(300)]
+    data = gzip.compress(b"".join(lines))
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[:len(data) // 2])
+    with pytest.raises(IngestAborted, match=r"cut\.jsonl\.gz: gzip stream ends early after "
+                                            r"line \d+") as caught:
+        _import(store, path)
+    kept = caught.value.report.result.new
+    assert kept > 0 and store.count_papers() == kept
+
+
+def test_random_bytes_after_a_gzip_magic_are_a_clear_error(store: Store,
+                                                           tmp_path: Path) -> None:
+    path = tmp_path / "noise.jsonl"
+    path.write_bytes(b"\x1f\x8b" + bytes(random.Random(7).randrange(256) for _ in range(4000)))
+    with pytest.raises(IngestAborted, match=r"noise\.jsonl: not a readable gzip stream after "
+                                            r"line 0"):
+        _import(store, path)
+
+
+def test_the_cli_says_why_a_gzip_import_stopped(tmp_path: Path) -> None:
+    data = gzip.compress(b"".join((json.dumps(_paper(id=f"p-{n}")) + "\n").encode()
+                                  for n in range(50)))
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[:-12])
+    env = {"PAPERFEED_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    result = CliRunner().invoke(main, ["ingest", "jsonl", str(path)], env=env)
+    assert result.exit_code == 1
+    assert "gzip stream ends early after line" in result.output, result.output
+    assert "Traceback" not in result.output and "Aborted!" not in result.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_make_papers_or_rejects_never_an_error(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "any.jsonl"
+        path.write_bytes(data)
+        try:
+            items = list(read_jsonl(path))
+        except IngestError as exc:  # only a broken gzip stream stops the reading
+            assert data.startswith(b"\x1f\x8b") and "gzip" in str(exc)
+            return
+        assert all(isinstance(i, Paper | Rejected) for i in items)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=4) |
+                    st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=20)
+FIELDS = st.fixed_dictionaries({}, optional={
+    k: JSON | st.text(max_size=30) for k in ("id", "title", "abstract", "authors",
+                                               "categories", "published", "code_urls", "url")})
+
+
+@settings(max_examples=300, deadline=None)
+@given(FIELDS)
+def test_any_json_object_is_a_checked_paper_or_a_reason(record: dict[str, Any]) -> None:
+    try:
+        paper = check_paper(parse_record(record))
+    except ValueError as exc:
+        assert str(exc)
+        return
+    assert paper.title and paper.abstract
+    assert paper.url is None or safe_url(paper.url) == paper.url
+
+
+@settings(max_examples=200, deadline=None)
+@given(FIELDS)
+def test_any_json_object_imports_or_is_refused_with_a_line(record: dict[str, Any]) -> None:
+    try:
+        paper_from_json(record)
+    except ValueError as exc:
+        assert str(exc)

@@ -53,11 +53,11 @@ def _run(label: str, total: int | None, call: Callable[[Tracker], IngestReport])
 
 def _count_lines(path: Path) -> int | None:
     """Lines in a plain file, for the progress total (None for gzip: unknown up front)."""
-    from paperfeed.ingest.jsonl import open_lines
+    from paperfeed.ingest.jsonl import is_gzip
 
-    if path.suffix == ".gz":
+    if is_gzip(path):
         return None
-    with open_lines(path) as f:
+    with path.open("rb") as f:
         return sum(1 for _ in f)
 
 

@@ -156,11 +156,16 @@ def _mark(tally: Tally, mark: Checkpoint | None, records: int,
 def _batches(records: Iterable[Item], size: int) -> Iterator[list[Item]]:
     """Lists of up to size records; a Checkpoint closes the list it falls in."""
     batch: list[Item] = []
-    for record in records:
-        batch.append(record)
-        if isinstance(record, Checkpoint) or len(batch) >= size:
+    try:
+        for record in records:
+            batch.append(record)
+            if isinstance(record, Checkpoint) or len(batch) >= size:
+                yield batch
+                batch = []
+    except IngestError:  # the source broke off: what was read before it still goes in
+        if batch:
             yield batch
-            batch = []
+        raise
     if batch:
         yield batch
 

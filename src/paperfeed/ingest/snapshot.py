@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import IO, Any, cast
 
 from paperfeed.errors import IngestError
 from paperfeed.ingest.codeurls import find_code_urls
-from paperfeed.ingest.jsonl import json_problem
+from paperfeed.ingest.jsonl import decode_line
 from paperfeed.ingest.names import join_name, split_authors
 from paperfeed.ingest.parse_process import child_args, parsed_batches
 from paperfeed.ingest.records import (
@@ -148,7 +149,7 @@ def read_snapshot(path: Path, *, category_prefix: str | None = None,
                 if count % every == 0:
                     yield Checkpoint(state_key, Position(number, offset).to_json(identity),
                                      raw.tell(), total)
-    except (OSError, EOFError) as exc:  # a cut-off gzip stream, a disk error
+    except (OSError, EOFError, zlib.error) as exc:  # a cut-off or corrupt gzip stream
         raise IngestError(f"{path}: cannot be read after line {number - 1} ({exc}); the "
                           "batches before it were imported") from None
     yield Checkpoint(state_key, Position(number, offset, done=True).to_json(identity),
@@ -162,15 +163,11 @@ def _parse_line(line: bytes, path: Path, number: int,
     if not line.strip():
         return None
     try:
-        record = json.loads(line)
+        record = decode_line(line)
         if prefix and isinstance(record, dict) and isinstance(record.get("categories"), str) \
                 and not any(c.startswith(prefix) for c in record["categories"].split()):
             return None
         return check_paper(parse_record(record))
-    except UnicodeDecodeError:
-        return Rejected(f"{path}:{number}", "not valid UTF-8")
-    except json.JSONDecodeError as exc:
-        return Rejected(f"{path}:{number}", json_problem(exc))
     except ValueError as exc:
         return Rejected(f"{path}:{number}", str(exc))
 
