@@ -178,6 +178,35 @@ def test_the_manage_link_changes_topics_pauses_and_leaves(
     assert store.find_subscription("reader@example.org").status == "unsubscribed"  # type: ignore[union-attr]
 
 
+def test_the_manage_form_refuses_unknown_actions_and_keeps_omitted_fields(
+        web: TestClient, store: Store, conf: Settings, smtp_server: SmtpServer) -> None:
+    manage = _link(_digest_for(store, conf, smtp_server), "/subscriptions/manage/")
+    before = store.find_subscription("reader@example.org")
+    assert before is not None
+    refused = web.post(manage, data={"action": "delete-everything", "topics": "spam"})
+    assert refused.status_code == 400 and "Unknown action" in refused.text
+    only_topics = web.post(manage, data={"action": "save", "topics": "graph neural networks"})
+    assert only_topics.status_code == 200
+    after = store.find_subscription("reader@example.org")
+    assert after is not None and after.prefs == Preferences(
+        topics=("graph neural networks",), categories=before.prefs.categories,
+        frequency=before.prefs.frequency, weekday=before.prefs.weekday,
+        send_hour=before.prefs.send_hour, timezone=before.prefs.timezone)
+
+
+@pytest.mark.parametrize("status", ["pending", "unsubscribed"])
+def test_a_manage_link_cannot_change_or_revive_a_subscription_that_is_not_on(
+        web: TestClient, store: Store, conf: Settings, status: str) -> None:
+    sub, _ = store.add_subscription("gone@example.org", Preferences(topics=("mine",)),
+                                    status=status, now=NOW)
+    manage = urlsplit(Links(conf, Tokens.from_settings(conf)).manage(sub)).path
+    saved = web.post(manage, data={"action": "save", "topics": "phishing text"})
+    assert saved.status_code == 400
+    web.post(manage, data={"action": "resume"})
+    after = store.find_subscription("gone@example.org")
+    assert after is not None and after.status == status and after.prefs.topics == ("mine",)
+
+
 def test_links_are_signed_and_expire(web: TestClient, store: Store, conf: Settings) -> None:
     sub, _ = store.add_subscription("a@example.org", Preferences(), status="pending", now=NOW)
     old = Tokens.from_settings(conf, clock=lambda: time.time() - 49 * 3600)

@@ -178,8 +178,11 @@ def unsubscribe(store: Store, tokens: Tokens, token: str, *, now: datetime,
 
 
 def update(store: Store, tokens: Tokens, token: str, prefs: Preferences) -> Subscription:
-    """Replace the preferences of the subscription a manage link names."""
+    """Replace the preferences of the subscription a manage link names, while it is active
+    or paused (a pending or cancelled one is changed only by subscribing again)."""
     sub = from_link(store, tokens, "manage", token)
+    if sub.status not in ("active", "paused"):
+        raise BadLink("this subscription is not active; subscribe again to change it")
     return store.update_preferences(sub.id, prefs)
 
 

@@ -53,8 +53,11 @@ class SubscribeForm(PrefsForm):
     email: str = Field(default="", max_length=300)
 
 
+MANAGE_ACTIONS = ("save", "pause", "resume", "leave")
+
+
 class ManageForm(PrefsForm):
-    action: str = Field(default="save", max_length=20)  # save | pause | resume | leave
+    action: str = Field(default="save", max_length=20)  # one of MANAGE_ACTIONS
 
 
 class SubscriptionRequest(BaseModel):
@@ -107,6 +110,15 @@ def _form_prefs(settings: Settings, form: PrefsForm) -> Preferences:
                             weekday=form.weekday or 0,
                             send_hour=int(hour) if hour.isdigit() else None,
                             timezone=form.timezone.strip() or None)
+
+
+def _kept_prefs(settings: Settings, form: PrefsForm, current: Preferences) -> Preferences:
+    """The preferences a manage form asks for: the fields it sent, the stored values for
+    those it left out (a form that sends only topics changes only topics)."""
+    stored = _fields(settings, current)
+    sent = {name: getattr(form, name) if name in form.model_fields_set else stored[name]
+            for name in PrefsForm.model_fields}
+    return _form_prefs(settings, PrefsForm(**sent))
 
 
 def _fields(settings: Settings, source: PrefsForm | Preferences | None) -> dict[str, Any]:
@@ -210,8 +222,11 @@ def _manage(request: Request, sub: Subscription, token: str, *, notice: str | No
 
 def manage_submit(request: Request, token: str,
                   form: Annotated[ManageForm, Form()]) -> Response:
-    """Save preferences, pause, resume or leave."""
+    """Save preferences, pause, resume or leave; anything else is refused."""
     store, tokens = request.app.state.store, _tokens(request)
+    if form.action not in MANAGE_ACTIONS:
+        return _message(request, "Unknown action", f"Choose one of {', '.join(MANAGE_ACTIONS)}.",
+                        400)
     try:
         if form.action == "leave":
             unsubscribe(store, tokens, token, now=_now(), purpose="manage")
@@ -220,7 +235,8 @@ def manage_submit(request: Request, token: str,
         if form.action in ("pause", "resume"):
             sub = set_paused(store, tokens, token, form.action == "pause", now=_now())
             return _manage(request, sub, token, notice=f"Digests {form.action}d.")
-        prefs = _form_prefs(request.app.state.settings, form)
+        current = from_link(store, tokens, "manage", token)
+        prefs = _kept_prefs(request.app.state.settings, form, current.prefs)
         return _manage(request, update(store, tokens, token, prefs), token,
                        notice="Your preferences are saved.")
     except BadLink as exc:
