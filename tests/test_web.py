@@ -68,6 +68,17 @@ def test_trending_is_anchored_at_the_newest_papers_when_the_data_is_old(
     assert titles(page) == ["Old news"] and "21 August 2025" in page
 
 
+@pytest.mark.parametrize("kind", ["atom", "rss"])
+def test_the_trending_feed_shows_what_the_trending_page_shows(
+        client: TestClient, store: Store, kind: str) -> None:
+    store.upsert_papers([paper("2508.00001", "Old news", date(2025, 8, 21)),
+                         paper("2508.00002", "Older news", date(2025, 8, 20))])
+    page = titles(client.get("/trending").text)
+    feed = client.get(f"/feeds/trending.{kind}").text
+    shown = re.findall(r"<title[^>]*>([^<]*news)</title>", feed)
+    assert page == ["Old news", "Older news"] and shown == page
+
+
 def test_empty_database_explains_what_to_do(client: TestClient) -> None:
     assert "paperfeed ingest jsonl" in client.get("/").text
 

@@ -12,7 +12,8 @@ Everything here is pure but trending, which gathers from the store.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.hits import hits_for
@@ -97,3 +98,39 @@ def trending(store: Store, now: datetime, *, days: int = 7, limit: int = 30, off
     older = store.get_papers([pid for pid in votes if pid not in seen])
     ranked = rank_rows(window_rows(listed, older, categories), votes, now, half_life_days)
     return hits_for(store, ranked[offset:offset + max(0, limit)])
+
+
+@dataclass(frozen=True)
+class TrendingList:
+    """What the trending page and feed show: hits, and how they were chosen.
+
+    anchored_to: the newest day with papers when that is older than the window (then the
+    list is what was trending just after it); newest_instead: no paper in the window had a
+    date or a vote, so these are simply the newest papers.
+    """
+
+    hits: list[Hit]
+    anchored_to: date | None = None
+    newest_instead: bool = False
+
+
+def trending_list(store: Store, now: datetime, *, days: int = 7, limit: int = 30,
+                  offset: int = 0, half_life_days: float = 3.0,
+                  categories: tuple[str, ...] = ()) -> TrendingList:
+    """trending() as the page shows it: on an instance whose newest papers are older than
+    the window, ranked as of the day after the newest one; when nothing is in the window,
+    the newest papers."""
+    newest = store.neighbour_days(_utc(now).date() + timedelta(days=1))[0]
+    anchored = newest if newest is not None and newest < _utc(now).date() - timedelta(
+        days=days) else None
+    if anchored is not None:
+        now = datetime.combine(anchored + timedelta(days=1), time(), UTC)
+    hits = trending(store, now, days=days, limit=limit, offset=offset,
+                    half_life_days=half_life_days, categories=categories)
+    if hits or (offset > 0 and trending(store, now, days=days, limit=1,
+                                        half_life_days=half_life_days, categories=categories)):
+        return TrendingList(hits, anchored)
+    if categories:
+        return TrendingList([], anchored)
+    papers = store.list_papers(limit=limit, offset=offset)
+    return TrendingList(hits_for(store, [(p.id, 0.0) for p in papers]), None, bool(papers))

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from paperfeed.models import Hit
 from paperfeed.rank.listings import daily
 from paperfeed.rank.search import SearchFilters, search
-from paperfeed.rank.trending import trending
+from paperfeed.rank.trending import trending_list
 from paperfeed.web import feedxml
 from paperfeed.web.deps import search_mode
 from paperfeed.web.httpkit import conditional
@@ -87,9 +87,9 @@ def trending_feed(request: Request, fmt: Format, *,
                   limit: Limit = 50) -> Response:
     """What readers upvote lately."""
     settings = request.app.state.settings
-    hits = trending(request.app.state.store, now(), days=days, limit=limit,
-                    half_life_days=settings.trending_half_life_days,
-                    categories=categories(category))
+    hits = trending_list(request.app.state.store, now(), days=days, limit=limit,
+                         half_life_days=settings.trending_half_life_days,
+                         categories=categories(category)).hits
     return _feed(request, fmt, _info(request, "trending papers",
                                      f"Trending over the last {days} days.", "/"), hits)
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from paperfeed.config import Settings
 from paperfeed.models import Hit
-from paperfeed.rank.hits import hits_for
 from paperfeed.rank.listings import listing
 from paperfeed.rank.search import SearchFilters, search
 from paperfeed.rank.similar import similar
-from paperfeed.rank.trending import trending
+from paperfeed.rank.trending import trending_list
 from paperfeed.store import Store
 from paperfeed.web import periods
 from paperfeed.web.text import arxiv_links, safe_href
@@ -97,22 +96,15 @@ def trending_listing(view: Viewer, *, page: int) -> dict[str, Any]:
     """What is trending lately; anchored at the newest papers when the data is older than that,
     and the newest papers when none has a date in range."""
     size, notice = view.settings.page_size, None
-    now = view.now
-    newest = latest_day(view.store, now)
-    if newest is not None and newest < now.date() - timedelta(days=TRENDING_DAYS):
-        now = datetime.combine(newest + timedelta(days=1), time(), UTC)
-        notice = (f"The newest papers here are from {periods.nice_date(newest)}, so this is "
-                  "what was trending then.")
-    half_life = view.settings.trending_half_life_days
-    hits = trending(view.store, now, days=TRENDING_DAYS, limit=size + 1,
-                    offset=(page - 1) * size, half_life_days=half_life)
-    if not hits and (page == 1 or not trending(view.store, now, days=TRENDING_DAYS, limit=1,
-                                                half_life_days=half_life)):
-        papers = view.store.list_papers(limit=size + 1, offset=(page - 1) * size)
-        hits = hits_for(view.store, [(p.id, 0.0) for p in papers])
-        notice = "Nothing was published or voted on lately; these are the newest papers." \
-            if hits else None
-    return _listing(view, hits, page, tab="trending", heading="Trending papers", sorts=[],
+    found = trending_list(view.store, view.now, days=TRENDING_DAYS, limit=size + 1,
+                          offset=(page - 1) * size,
+                          half_life_days=view.settings.trending_half_life_days)
+    if found.anchored_to is not None:
+        notice = (f"The newest papers here are from {periods.nice_date(found.anchored_to)}, so "
+                  "this is what was trending then.")
+    if found.newest_instead:
+        notice = "Nothing was published or voted on lately; these are the newest papers."
+    return _listing(view, found.hits, page, tab="trending", heading="Trending papers", sorts=[],
                     sort="trending", period_noun=None, tabs=_tabs(None), prev_url=None,
                     next_url=None, notice=notice, empty_text="trending right now",
                     page_url=_page_url("/trending", {}))
