@@ -136,6 +136,15 @@ def test_session_cookie_is_secure_over_https(settings: Settings, store: Store,
         assert "strict-transport-security" in client.get("/").headers
 
 
+def test_the_session_cookie_holds_no_address(web: TestClient, smtp_server: SmtpServer) -> None:
+    sign_in(web, smtp_server, "ada@example.org")
+    cookie = web.cookies["pf_session"]
+    _, payload = URLSafeTimedSerializer("any", salt="paperfeed").loads_unsafe(
+        cookie, salt="session")
+    assert set(payload) == {"r", "g"}
+    assert "ada@example.org" in web.get("/").text  # still shown: looked up by reader id
+
+
 def test_sign_out_ends_the_session(web: TestClient, smtp_server: SmtpServer) -> None:
     sign_in(web, smtp_server)
     home = web.get("/")

@@ -29,6 +29,8 @@ def test_ending_sessions_moves_the_reader_to_a_new_epoch(store: Store) -> None:
     assert store.session_epoch(ada) == 1 and store.session_epoch(bob) == 0
     store.get_or_create_reader("ada@example.org")  # signing in again keeps the epoch
     assert store.session_epoch(ada) == 1
+    assert store.reader_session(ada) == (1, "ada@example.org")
+    assert store.reader_session(bob) == (0, "b@x.org") and store.reader_session(10**9) is None
 
 
 def test_voting_twice_removes_the_vote(store: Store) -> None:

@@ -176,6 +176,11 @@ class ReaderStore(Protocol):
         there is no such reader."""
         ...
 
+    def reader_session(self, reader_id: int) -> tuple[int, str] | None:
+        """(session epoch, e-mail) of the reader; None when there is no such reader. A
+        session cookie carries only the id and epoch; the address is looked up here."""
+        ...
+
     def end_sessions(self, reader_id: int) -> None:
         """Sign the reader out everywhere: move on to a new session epoch."""
         ...

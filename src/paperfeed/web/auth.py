@@ -60,21 +60,25 @@ class Auth:
         self._limits = limits
 
     def session_value(self, reader: Reader, epoch: int) -> str:
-        """A signed session for reader, valid while the reader's session epoch is epoch."""
-        return self._sessions.dumps({"r": reader.id, "e": reader.email, "g": epoch})
+        """A signed session for reader, valid while the reader's session epoch is epoch. It
+        holds the reader id and epoch only: no address travels in a cookie."""
+        return self._sessions.dumps({"r": reader.id, "g": epoch})
 
     def reader_from(self, cookie: str | None,
-                    epoch_of: Callable[[int], int | None]) -> Reader | None:
+                    session_of: Callable[[int], tuple[int, str] | None]) -> Reader | None:
         """The reader of a valid, unexpired session cookie that was not signed out
-        (epoch_of: the reader's current session epoch, Store.session_epoch)."""
+        (session_of: the reader's current epoch and address, Store.reader_session)."""
         if not cookie:
             return None
         try:
             data = self._sessions.loads(cookie, expired="", invalid="")
-            reader, epoch = Reader(int(data["r"]), str(data["e"])), int(data.get("g", 0))
+            reader_id, epoch = int(data["r"]), int(data.get("g", 0))
         except (BadLink, KeyError, TypeError, ValueError, AttributeError):
             return None
-        return reader if epoch_of(reader.id) == epoch else None
+        current = session_of(reader_id)
+        if current is None or current[0] != epoch:
+            return None
+        return Reader(reader_id, current[1])
 
     def link_token(self, email: str, next_path: str) -> str:
         return self._links.dumps({"e": email, "n": secrets.token_urlsafe(16), "x": next_path})
@@ -125,6 +129,6 @@ def current_reader(request: Request) -> Reader | None:
     if not hasattr(state, "reader"):
         auth: Auth = request.app.state.auth
         state.reader = auth.reader_from(request.cookies.get(SESSION_COOKIE),
-                                        request.app.state.store.session_epoch)
+                                        request.app.state.store.reader_session)
     reader: Reader | None = state.reader
     return reader

@@ -24,6 +24,12 @@ class Readers(SqlBase):
                                (reader_id,))
         return None if epoch is None else int(epoch)
 
+    def reader_session(self, reader_id: int) -> tuple[int, str] | None:
+        with self.reading() as conn:
+            row = self.run(conn, "SELECT session_epoch, email FROM readers WHERE id = ?",
+                           (reader_id,)).fetchone()
+        return None if row is None else (int(row["session_epoch"]), str(row["email"]))
+
     def end_sessions(self, reader_id: int) -> None:
         with self.writing_one() as conn:
             self.run(conn, "UPDATE readers SET session_epoch = session_epoch + 1 WHERE id = ?",
