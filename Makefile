@@ -43,4 +43,4 @@ unit: venv
 test: lint typecheck unit
 
 clean:
-	rm -rf $(VENV) paperfeed.db paperfeed.db-wal paperfeed.db-shm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) paperfeed.db paperfeed.db-wal paperfeed.db-shm paperfeed.db.secret .pytest_cache .mypy_cache .ruff_cache

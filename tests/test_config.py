@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import re
+import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from paperfeed.config import Settings, all_setting_names, load_settings
+from paperfeed.cli import main
+from paperfeed.config import (
+    DEFAULT_SECRET,
+    Settings,
+    all_setting_names,
+    check_secret,
+    load_settings,
+)
 from paperfeed.errors import ConfigError
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -72,3 +82,44 @@ def test_every_setting_is_documented_in_readme() -> None:
     missing = [n for n in all_setting_names() if f"PAPERFEED_{n.upper()}" not in readme]
     assert missing == []
     assert set(Settings().documented()) == set(all_setting_names())
+
+
+# -- the secret key ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("host", "base_url"), [
+    ("0.0.0.0", "http://127.0.0.1:8000"), ("192.168.1.5", "http://localhost:8000"),
+    ("127.0.0.1", "https://papers.example.org"), (None, "http://10.0.0.7:8000"),
+])
+def test_the_default_key_is_refused_when_the_instance_is_not_local(
+        host: str | None, base_url: str) -> None:
+    settings = load_settings(environ={}, base_url=base_url)
+    with pytest.raises(ConfigError, match="PAPERFEED_SECRET_KEY") as caught:
+        check_secret(settings, host)
+    assert "token_urlsafe" in str(caught.value)
+    check_secret(replace(settings, secret_key="a-long-random-value-set-by-the-admin"), host)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.1.1", None])
+def test_the_default_key_is_allowed_on_loopback(host: str | None) -> None:
+    check_secret(load_settings(environ={}, base_url="http://localhost:8000"), host)
+
+
+def test_init_makes_a_key_for_a_local_instance_that_every_process_reads(
+        tmp_path: Path) -> None:
+    env = {"PAPERFEED_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    result = CliRunner().invoke(main, ["init"], env=env)
+    assert result.exit_code == 0 and "generated a secret key" in result.output
+    key_file = tmp_path / "p.db.secret"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = load_settings(environ=env).secret_key
+    assert key != DEFAULT_SECRET and key == key_file.read_text().strip() and len(key) >= 40
+    again = CliRunner().invoke(main, ["init"], env=env)
+    assert "generated" not in again.output and load_settings(environ=env).secret_key == key
+    assert load_settings(environ={**env, "PAPERFEED_SECRET_KEY": "mine"}).secret_key == "mine"
+
+
+def test_serve_refuses_to_listen_openly_with_the_default_key(tmp_path: Path) -> None:
+    env = {"PAPERFEED_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--port", "1"], env=env)
+    assert result.exit_code == 1
+    assert "listening on 0.0.0.0" in result.output and "PAPERFEED_SECRET_KEY" in result.output

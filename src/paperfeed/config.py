@@ -41,8 +41,10 @@ class Settings:
     port: int = _setting(8000, "Port `paperfeed serve` listens on.", minimum=1, maximum=65535)
     base_url: str = _setting("http://127.0.0.1:8000", "Public URL of this instance, used in "
                              "links in mails and feeds.")
-    secret_key: str = _setting(DEFAULT_SECRET, "Signs sessions, sign-in and unsubscribe "
-                               "tokens. Set a long random value in production.", secret=True)
+    secret_key: str = _setting(DEFAULT_SECRET, "Signs sessions and every signed link. "
+                               "`paperfeed init` stores a random one next to a SQLite "
+                               "database; the public default is refused unless the instance "
+                               "is local.", secret=True)
     site_name: str = _setting("paperfeed", "Name shown in the page header, feeds and mails.")
     log_level: str = _setting("INFO", "Logging level.",
                               choices=("DEBUG", "INFO", "WARNING", "ERROR"))
@@ -204,7 +206,81 @@ def load_settings(config_file: str | Path | None = None,
             values[name] = raw
     values.update({k: v for k, v in overrides.items() if v is not None})
     typed = {k: _coerce(k, v, known[k].type) for k, v in values.items()}
+    if "secret_key" not in typed:  # the key `paperfeed init` made for a local instance
+        stored = _stored_secret(typed.get("database_url", Settings.database_url))
+        if stored:
+            typed["secret_key"] = stored
     return replace(Settings(), **typed) if typed else Settings()
+
+
+# -- the secret key of a local instance ----------------------------------------------------
+
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "ip6-localhost"}
+
+
+def secret_file(database_url: str) -> Path | None:
+    """Where `paperfeed init` keeps a generated key: next to the SQLite file (PATH.secret,
+    readable by its owner only); None for PostgreSQL or an in-memory database."""
+    path = database_url.removeprefix("sqlite:///") if database_url.startswith("sqlite:///") \
+        else ""
+    return Path(f"{path}.secret") if path and path != ":memory:" else None
+
+
+def _stored_secret(database_url: str) -> str | None:
+    path = secret_file(database_url)
+    try:
+        key = path.read_text(encoding="utf-8").strip() if path is not None else ""
+    except OSError:
+        return None
+    return key or None
+
+
+def make_secret(settings: Settings) -> Path | None:
+    """Generate and store a random key for an instance on the default key (SQLite only);
+    the path written, or None when a key is set or stored already, or cannot be stored."""
+    import secrets
+
+    path = secret_file(settings.database_url)
+    if settings.secret_key != DEFAULT_SECRET or path is None or path.exists():
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(secrets.token_urlsafe(32) + "\n")
+    return path
+
+
+def is_local(host: str) -> bool:
+    """Whether host (a name or an address) is this machine's loopback."""
+    import ipaddress
+
+    name = host.strip().lower().strip("[]")
+    if name in _LOCAL_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_secret(settings: Settings, host: str | None = None) -> None:
+    """Refuse the public default key unless the instance is reachable from this machine
+    only (listening on loopback, base_url local): anyone could forge its sessions and links."""
+    from urllib.parse import urlsplit
+
+    if settings.secret_key != DEFAULT_SECRET:
+        return
+    exposed = [f"base_url {settings.base_url}"] if not is_local(
+        urlsplit(settings.base_url).hostname or "") else []
+    if host is not None and not is_local(host):
+        exposed.insert(0, f"listening on {host}")
+    if exposed:
+        raise ConfigError(
+            f"secret_key: the default key signs sessions and links that anyone can forge, "
+            f"and this instance is not local ({', '.join(exposed)}). Set PAPERFEED_SECRET_KEY "
+            "(or secret_key in paperfeed.toml) to a long random value, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`; for a local "
+            "SQLite instance `paperfeed init` makes one.")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -230,4 +306,5 @@ def all_setting_names() -> list[str]:
     return [f.name for f in fields(Settings)]
 
 
-__all__ = ["Settings", "all_setting_names", "load_settings"]
+__all__ = ["Settings", "all_setting_names", "check_secret", "is_local", "load_settings",
+           "make_secret", "secret_file"]

@@ -21,7 +21,7 @@ from rich.progress import (
 from rich.text import Text
 
 from paperfeed import __version__
-from paperfeed.config import Settings, load_settings
+from paperfeed.config import Settings, load_settings, make_secret
 from paperfeed.errors import PaperfeedError
 from paperfeed.store import Store, display_url, open_store
 
@@ -86,6 +86,10 @@ def init(ctx: Context) -> None:
     applied = store.migrate()
     done = f"applied {', '.join(applied)}" if applied else "schema already up to date"
     click.echo(f"{display_url(store.url)}: {done}")
+    made = make_secret(ctx.settings)
+    if made is not None:
+        click.echo(f"generated a secret key for this instance in {made} (set "
+                   "PAPERFEED_SECRET_KEY to use another)")
 
 
 class RecordRate(ProgressColumn):

@@ -126,8 +126,10 @@ def digest_send(ctx: Context, day: datetime | None) -> None:
 @pass_ctx
 def worker(ctx: Context, once: bool) -> None:
     """Ingest, embed and send digests on schedule until SIGTERM (or Ctrl-C)."""
+    from paperfeed.config import check_secret
     from paperfeed.worker import run_worker
 
+    check_secret(ctx.settings)  # the worker mails signed manage and unsubscribe links
     logging.basicConfig(level=ctx.settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"paperfeed worker on {display_url(ctx.settings.database_url)}", err=True)

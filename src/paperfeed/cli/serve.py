@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from paperfeed.cli.base import Context, main, pass_ctx
-from paperfeed.config import CONFIG_ENV
+from paperfeed.config import CONFIG_ENV, check_secret
 from paperfeed.store import display_url
 
 
@@ -22,8 +22,9 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int) -> Non
     """Serve the web page, the JSON API and the feeds."""
     import uvicorn
 
-    ctx.store.close()  # migrate now, and fail now if the database is unusable
     settings = ctx.settings
+    check_secret(settings, host or settings.host)
+    ctx.store.close()  # migrate now, and fail now if the database is unusable
     if ctx.config_file:  # worker processes load settings themselves, from the same file
         os.environ[CONFIG_ENV] = str(Path(ctx.config_file).resolve())
     click.echo(f"paperfeed serving {display_url(settings.database_url)} at "

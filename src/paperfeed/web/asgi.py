@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from threadpoolctl import threadpool_limits
 
-from paperfeed.config import load_settings
+from paperfeed.config import check_secret, load_settings
 from paperfeed.store import open_store
 from paperfeed.web.app import create_app
 
@@ -19,5 +19,6 @@ def app() -> FastAPI:
     """
     threadpool_limits(limits=1, user_api="blas")
     settings = load_settings()
+    check_secret(settings)
     return create_app(settings, open_store(settings.database_url,
                                            pool_size=settings.database_pool_size))
