@@ -74,6 +74,21 @@ def test_double_opt_in_from_the_form_to_an_active_subscription(
     assert store.find_subscription("new.reader@example.org").status == "active"  # type: ignore[union-attr]
 
 
+def test_a_confirmation_mail_carries_no_text_the_requester_typed(
+        web: TestClient, smtp_server: SmtpServer) -> None:
+    phish = "URGENT: your account is locked, verify at https://phish.example/login"
+    response = web.post("/api/v1/subscriptions", json={
+        "email": "stranger@example.org", "topics": [phish, "protein design"],
+        "categories": ["cs.LG"]})
+    assert response.status_code == 202
+    (mail,) = smtp_server.messages
+    for part in ("plain", "html"):
+        text = mail.get_body((part,)).get_content()  # type: ignore[union-attr]
+        assert "URGENT" not in text and "phish" not in text and "protein" not in text
+        assert "a daily digest with 2 topics and 1 category" in text
+    assert "URGENT" not in mail["Subject"]
+
+
 def test_at_most_one_confirmation_mail_per_address_per_hour(
         web: TestClient, store: Store, smtp_server: SmtpServer) -> None:
     for _ in range(3):

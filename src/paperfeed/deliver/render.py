@@ -20,7 +20,7 @@ from markupsafe import Markup
 from paperfeed.config import Settings
 from paperfeed.deliver.links import Links
 from paperfeed.deliver.mailer import envelope_sender
-from paperfeed.models import Digest, Hit, Subscription
+from paperfeed.models import Digest, Hit, Preferences, Subscription
 from paperfeed.safeurl import safe_url, safe_urls
 
 SNIPPET_CHARS = 300
@@ -80,6 +80,20 @@ def digest_message_id(settings: Settings, subscription_id: int, day: date) -> st
     return make_msgid(idstring=f"digest.{day.isoformat()}.{subscription_id}", domain=domain)
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def describe(prefs: Preferences) -> str:
+    """'a daily digest with 2 topics and 1 category': what a subscription asks for, in
+    words none of which the requester chose."""
+    parts = [_count(len(prefs.topics), "topic", "topics")] if prefs.topics else []
+    parts += [_count(len(prefs.categories), "category", "categories")] \
+        if prefs.categories else []
+    return f"a {prefs.frequency} digest" + (f" with {' and '.join(parts)}" if parts else
+                                            " of trending papers")
+
+
 class Renderer:
     """Builds the digest, confirmation and reminder mails for one instance's settings.
 
@@ -128,7 +142,9 @@ class Renderer:
         return msg
 
     def confirmation(self, sub: Subscription, *, now: datetime) -> EmailMessage:
-        context = {"confirm_url": self.links.confirm(sub), "prefs": sub.prefs,
+        """The double opt-in mail. It goes to an address nobody has confirmed yet, so it
+        carries no text the requester typed (topics, categories): only their counts."""
+        context = {"confirm_url": self.links.confirm(sub), "what": describe(sub.prefs),
                    "hours": round(self.settings.confirm_token_hours),
                    **self._footer(sub, self.links.unsubscribe(sub))}
         return self._message(sub, f"Confirm your {self.site} subscription", "confirm",
