@@ -48,6 +48,8 @@ class Settings:
     site_name: str = _setting("paperfeed", "Name shown in the page header, feeds and mails.")
     log_level: str = _setting("INFO", "Logging level.",
                               choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    log_format: str = _setting("text", "Log lines as text, or one JSON object per line.",
+                               choices=("text", "json"))
     page_size: int = _setting(30, "Papers per page on listings.", minimum=1, maximum=200)
     contact_email: str = _setting("", "Contact address sent in the User-Agent to arXiv and "
                                   "Hugging Face (they ask polite clients for one).")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 from typing import Any
 
@@ -127,10 +126,10 @@ def digest_send(ctx: Context, day: datetime | None) -> None:
 def worker(ctx: Context, once: bool) -> None:
     """Ingest, embed and send digests on schedule until SIGTERM (or Ctrl-C)."""
     from paperfeed.config import check_secret
+    from paperfeed.logs import setup_logging
     from paperfeed.worker import run_worker
 
     check_secret(ctx.settings)  # the worker mails signed manage and unsubscribe links
-    logging.basicConfig(level=ctx.settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(ctx.settings)
     click.echo(f"paperfeed worker on {display_url(ctx.settings.database_url)}", err=True)
     run_worker(ctx.settings, ctx.store, once=once)

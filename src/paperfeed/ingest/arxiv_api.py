@@ -180,7 +180,7 @@ def harvest(store: Store, settings: Settings, categories: Sequence[str], *,
                         page_size=page_size, progress=progress)
     if newest is not None and until is None and (cursor is None or newest.isoformat() > cursor):
         store.set_state(key, newest.isoformat())
-    return tally.report()
+    return tally.finish()
 
 
 def _params(query: str, start: int, page_size: int) -> dict[str, str | int]:

@@ -132,4 +132,4 @@ def harvest(store: Store, settings: Settings, days: Sequence[date] | None = None
                 store.set_state(STATE_KEY, last := day.isoformat())
             if progress is not None:
                 progress(len(records), done=number, total=len(days))
-    return tally.report()
+    return tally.finish()

@@ -236,7 +236,7 @@ def harvest(store: Store, settings: Settings, set_spec: str, *,
             raise run.tally.abort(_hint(exc, set_spec)) from None
     last = started if until is None else saved.get("last")
     store.set_state(key, json.dumps({"last": last} if last else {}))
-    return run.tally.report()
+    return run.tally.finish()
 
 
 def _hint(exc: Exception, set_spec: str) -> str:

@@ -90,9 +90,23 @@ class Tally:
         return IngestReport(source=self.source, result=self.result,
                             rejected=tuple(self.rejected))
 
+    def finish(self) -> IngestReport:
+        """The report of a run that ended (whole or not), added to the store's running
+        totals that /metrics shows."""
+        report = self.report()
+        try:
+            for what, count in (("runs", 1), ("new", report.result.new),
+                                ("updated", report.result.updated),
+                                ("rejected", len(report.rejected))):
+                key = f"metrics:ingest_{what}"
+                self.store.set_state(key, str(int(self.store.get_state(key) or 0) + count))
+        except Exception:  # noqa: S110 (totals for monitoring never fail an import)
+            pass
+        return report
+
     def abort(self, message: str) -> IngestAborted:
         """The error to raise when the import cannot go on, carrying what was done so far."""
-        return IngestAborted(message, self.report())
+        return IngestAborted(message, self.finish())
 
 
 def import_records(store: Store, records: Iterable[Item], *, source: str,
@@ -114,7 +128,7 @@ def import_records(store: Store, records: Iterable[Item], *, source: str,
         raise
     except IngestError as exc:  # the source could not be read on: say what got in
         raise tally.abort(str(exc)) from None
-    return tally.report()
+    return tally.finish()
 
 
 def import_rows(store: Store, batches: Iterable[RowBatch], *, source: str,
@@ -133,7 +147,7 @@ def import_rows(store: Store, batches: Iterable[RowBatch], *, source: str,
             raise
         raise tally.abort(str(exc)) from None
     store.finish_bulk()
-    return tally.report()
+    return tally.finish()
 
 
 def _apply(tally: Tally, batch: list[Item], progress: Progress | None) -> None:

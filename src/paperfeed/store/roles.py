@@ -24,6 +24,10 @@ class Database(Protocol):
         """Apply pending migrations; return the names applied (empty when up to date)."""
         ...
 
+    def pending_migrations(self) -> list[str]:
+        """The migrations not applied yet (names), changing nothing."""
+        ...
+
     def close(self) -> None: ...
 
     def data_version(self) -> str:
@@ -336,6 +340,11 @@ class DigestStore(Protocol):
 
     def count_digest_sends(self, digest_date: date | None = None) -> dict[str, int]:
         """Digest sends by status (claimed, sent, skipped, failed), of one day or all."""
+        ...
+
+    def digest_outcomes(self) -> dict[str, int]:
+        """Digest sends by outcome: sent, deferred (failed, to be retried), bounced (failed
+        for good), skipped, claimed."""
         ...
 
 

@@ -21,7 +21,7 @@ from paperfeed import __version__
 from paperfeed.config import Settings
 from paperfeed.deliver.links import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH
 from paperfeed.store import Store
-from paperfeed.web import api, api_hf, apidocs, feeds, pages, signin, subscriptions
+from paperfeed.web import api, api_hf, apidocs, feeds, ops, pages, signin, subscriptions
 from paperfeed.web.auth import Auth
 from paperfeed.web.cache import CachedPage, PageCache, VersionedStatic
 from paperfeed.web.httpkit import HeadAsGet, ReadOnlyCors
@@ -59,6 +59,9 @@ ROUTES: list[APIRouter | Route] = [
     api_hf.router,  # /api/daily_papers, /api/papers/..., /papers/{id}.md
     api.router,  # /api/v1/...
     feeds.router,  # /feeds/...
+    Route("/healthz", ops.healthz),
+    Route("/readyz", ops.readyz),
+    Route("/metrics", ops.metrics),
     Route("/docs/init.js", apidocs.docs_init),
     Route("/docs", apidocs.docs_page),
     Route("/", pages.home),
@@ -109,4 +112,5 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.add_middleware(SecurityMiddleware, https=settings.base_url.startswith("https://"))
     app.add_middleware(BodyLimit)
     app.add_middleware(HeadAsGet)
+    ops.install(app)  # request metrics: outermost, so it times everything
     return app

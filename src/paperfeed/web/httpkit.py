@@ -135,7 +135,8 @@ class HeadAsGet:
                 message = {"type": "http.response.body", "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
+        scope["method"] = "GET"  # in place: outer middleware sees the route matched
+        await self.app(scope, receive, headers_only)
 
 
 # -- validation errors that say what is allowed ---------------------------------------------

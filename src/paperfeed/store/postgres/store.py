@@ -7,6 +7,7 @@ from paperfeed.store.postgres.papers import PgPapers
 from paperfeed.store.postgres.tables import PgTables
 from paperfeed.store.postgres.vectors import PgVectors
 from paperfeed.store.sql.digests import Digests
+from paperfeed.store.sql.health import Health
 from paperfeed.store.sql.limits import Limits
 from paperfeed.store.sql.readers import Readers
 from paperfeed.store.sql.subscriptions import Subscriptions
@@ -14,7 +15,7 @@ from paperfeed.store.sql.votes import Votes
 
 
 class PostgresStore(PgPapers, PgFullText, PgTables, PgVectors, Readers, Votes,
-                    Subscriptions, Digests, Limits):
+                    Subscriptions, Digests, Limits, Health):
     """Store on one PostgreSQL database (psycopg 3 pool, tsvector + GIN, pgvector HNSW); a pool
     of connections shared by this process's threads."""
 

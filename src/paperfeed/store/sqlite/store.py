@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from paperfeed.store.sql.digests import Digests
+from paperfeed.store.sql.health import Health
 from paperfeed.store.sql.limits import Limits
 from paperfeed.store.sql.readers import Readers
 from paperfeed.store.sql.subscriptions import Subscriptions
@@ -14,7 +15,7 @@ from paperfeed.store.sqlite.vectors import SqliteVectors
 
 
 class SqliteStore(SqlitePapers, SqliteFullText, SqliteTables, SqliteVectors, Readers, Votes,
-                  Subscriptions, Digests, Limits):
+                  Subscriptions, Digests, Limits, Health):
     """Store on one SQLite file (stdlib sqlite3, WAL, FTS5); each thread its own connection."""
 
 
