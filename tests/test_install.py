@@ -21,7 +21,7 @@ main(sys.argv[1:])
 def _paperfeed(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PAPERFEED_DATABASE_URL": f"sqlite:///{tmp_path / 'base.db'}",
            "PAPERFEED_MODEL_CACHE_DIR": str(tmp_path / "models")}
-    return subprocess.run([sys.executable, "-c", WITHOUT_WEIGHTS, *args],  # noqa: S603
+    return subprocess.run([sys.executable, "-c", WITHOUT_WEIGHTS, *args],
                           env=env, capture_output=True, text=True, check=False, timeout=300)
 
 
