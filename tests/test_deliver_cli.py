@@ -27,6 +27,7 @@ def _env(db: Path, server: SmtpServer, **extra: str) -> dict[str, str]:
     env = {**os.environ, "PAPERFEED_DATABASE_URL": f"sqlite:///{db}",
            "PAPERFEED_SMTP_HOST": server.host, "PAPERFEED_SMTP_PORT": str(server.port),
            "PAPERFEED_MAIL_RATE_LIMIT": "100000", "PAPERFEED_BASE_URL": "https://p.example.org",
+           "PAPERFEED_SECRET_KEY": "a-test-key-for-a-public-base-url",
            "COLUMNS": "250",
            **extra}
     env.pop("PAPERFEED_CONFIG", None)
