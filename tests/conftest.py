@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from upstream import upstream  # noqa: F401  (fixture: a local upstream HTTP ser
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample_papers.jsonl"
-SHARED_DATA = REPO.parent / "shared" / "data"
+# ../shared/data beside the repository; SHARED_DATA_DIR points elsewhere (a worktree)
+SHARED_DATA = Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))
 
 
 # Every test that uses `settings`, `store` or `client` runs once per backend.

@@ -167,6 +167,12 @@ class VectorIndex:
         row = self._pos.get(paper_id)
         return None if row is None else self._matrix[row]
 
+    def vectors(self, ids: Sequence[str]) -> tuple[list[str], Vectors]:
+        """The ids among ids that have a vector, in the order given, and their vectors."""
+        known = [i for i in ids if i in self._pos]
+        rows = np.fromiter((self._pos[i] for i in known), dtype=np.int64, count=len(known))
+        return known, self._matrix[rows]
+
 
 def index_for(store: Store, model: str) -> VectorSearch:
     """This process's index of model's vectors in store, brought up to date: the store's own

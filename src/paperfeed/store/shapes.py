@@ -81,3 +81,7 @@ class VectorSearch(Protocol):
     def vector(self, paper_id: str) -> Vectors | None:
         """The stored vector of a paper, if it has one."""
         ...
+
+    def vectors(self, ids: Sequence[str]) -> tuple[list[str], Vectors]:
+        """The ids among ids that have a vector, in the order given, and their vectors."""
+        ...

@@ -211,3 +211,10 @@ class PgVectorIndex:
 
     def vector(self, paper_id: str) -> Vectors | None:
         return self.store.get_embeddings(self.model, [paper_id]).get(paper_id)
+
+    def vectors(self, ids: Sequence[str]) -> tuple[list[str], Vectors]:
+        found = self.store.get_embeddings(self.model, ids)
+        known = [i for i in ids if i in found]
+        if not known:
+            return [], np.zeros((0, self.dim), dtype=np.float32)
+        return known, np.stack([found[i] for i in known]).astype(np.float32, copy=False)

@@ -1,0 +1,169 @@
+"""Recommendations for one reader: gather their evidence from the store, rank a window of
+papers with their own model (rank/learn.py). The one function the CLI, pages, API and
+digest call.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import numpy as np
+
+from paperfeed.errors import NotFound
+from paperfeed.index.embedder import Embedder
+from paperfeed.index.vectors import index_for
+from paperfeed.index.words import hash_texts, words_for
+from paperfeed.models import Hit
+from paperfeed.rank.hits import hits_for
+from paperfeed.rank.learn import DEFAULT, Evidence, Papers, Params, Signals, rank
+from paperfeed.store import Store
+from paperfeed.store.base import TextQuery
+from paperfeed.store.terms import words
+
+__all__ = ["Signals", "UnknownPapers", "gather", "recommend"]
+
+CANDIDATES = 100_000  # papers of one window ranked at most
+BACKGROUND = 2_000  # unlabelled papers from before the window
+BEFORE_DAYS = 60  # how far before the window the background reaches
+BEFORE_CACHE = 64  # (store, categories, window start) samples kept per process
+AUTHOR_PAPERS = 30  # a followed author's papers used as positives
+
+
+class UnknownPapers(NotFound):
+    """Signals name papers the store does not have."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        super().__init__(f"unknown paper id(s): {', '.join(ids)}")
+        self.ids = tuple(ids)
+
+
+def recommend(store: Store, signals: Signals, *, since: date, until: date, limit: int = 10,
+              embedder: Embedder | None = None, params: Params = DEFAULT) -> list[Hit]:
+    """Gathers the reader's evidence and ranks the papers listed from since to until
+    (inclusive) with their own model, best first, each with a reason; never a liked or
+    disliked paper. Without liked papers, followed authors
+    or topics: the newest papers of the categories (none without categories either).
+    UnknownPapers names liked or disliked ids the store does not have."""
+    window = TextQuery(categories=signals.categories, date_from=since, date_to=until)
+    if not signals.learns:
+        _check_known(store, signals)
+        newest = store.filter_ids(window, limit=limit) if signals.categories else []
+        reason = f"new in {', '.join(signals.categories)}"
+        return hits_for(store, [(pid, 0.0) for pid in newest], dict.fromkeys(newest, reason))
+    ranked = rank(gather(store, signals, window, embedder), limit=limit, params=params)
+    return hits_for(store, [(r.id, r.score) for r in ranked], {r.id: r.reason for r in ranked})
+
+
+def _check_known(store: Store, signals: Signals) -> None:
+    wanted = list(dict.fromkeys(signals.liked + signals.disliked))
+    found = {p.id for p in store.get_papers(wanted)}
+    missing = [pid for pid in wanted if pid not in found]
+    if missing:
+        raise UnknownPapers(missing)
+
+
+def gather(store: Store, signals: Signals, window: TextQuery,
+           embedder: Embedder | None) -> Evidence:
+    """Gathers the reader's evidence: their papers, their authors' papers, their topics, a
+    sample of other papers, and the window's candidates (never a liked or disliked one)."""
+    _check_known(store, signals)
+    skip = set(signals.liked) | set(signals.disliked)
+    candidates = [p for p in store.filter_ids(window, limit=CANDIDATES) if p not in skip]
+    liked = list(dict.fromkeys(signals.liked))
+    authored = {pid: name for pid, name in
+                _authors_papers(store, signals.authors, set(candidates) | skip)
+                if pid not in liked}
+    features = _Features(store, embedder)
+    pos = features.papers(liked + list(authored), authored)
+    topics = [t.strip() for t in signals.topics if t.strip()]
+    if topics:
+        pos = _concat(pos, features.topics(topics))
+    seen = skip | set(candidates)
+    return Evidence(positives=pos, negatives=features.papers(list(signals.disliked)),
+                    background=features.papers(_background(store, window, seen)),
+                    candidates=features.papers(candidates), followed=signals.authors,
+                    topics=tuple(topics))
+
+
+def _authors_papers(store: Store, authors: Sequence[str],
+                    skip: set[str]) -> list[tuple[str, str]]:
+    """(paper id, followed name) of each followed author's latest papers outside skip."""
+    found: list[tuple[str, str]] = []
+    for name in authors:
+        tokens = tuple(words(name))
+        if tokens:
+            ids = store.filter_ids(TextQuery(authors=(tokens,)), limit=AUTHOR_PAPERS * 2)
+            found += [(p, name) for p in ids if p not in skip][:AUTHOR_PAPERS]
+    return found
+
+
+def _background(store: Store, window: TextQuery, seen: set[str]) -> list[str]:
+    """A fixed-seed sample of the papers listed shortly before the window. Not of the
+    window itself: a candidate trained as a negative would rank itself down."""
+    start = window.date_from or date.today()
+    return [p for p in _before(store, window.categories, start) if p not in seen]
+
+
+_before_cache: OrderedDict[tuple[str, tuple[str, ...], date], list[str]] = OrderedDict()
+
+
+def _before(store: Store, categories: tuple[str, ...], start: date) -> list[str]:
+    """A fixed-seed sample (BACKGROUND) of the papers listed in the BEFORE_DAYS before
+    start; kept per store and window start (a sample need not see the newest papers)."""
+    key = (store.url, categories, start)
+    if key not in _before_cache:
+        ids = store.filter_ids(TextQuery(categories=categories,
+                                         date_from=start - timedelta(days=BEFORE_DAYS),
+                                         date_to=start - timedelta(days=1)), limit=CANDIDATES)
+        picked = np.random.default_rng(0).choice(len(ids), min(BACKGROUND, len(ids)),
+                                                 replace=False)
+        _before_cache[key] = [ids[i] for i in picked.tolist()]
+        while len(_before_cache) > BEFORE_CACHE:
+            _before_cache.popitem(last=False)
+    _before_cache.move_to_end(key)
+    return _before_cache[key]
+
+
+class _Features:
+    """Word counts (index/words.py) and vectors (the embedder's index) of papers."""
+
+    def __init__(self, store: Store, embedder: Embedder | None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.index = index_for(store, embedder.name) if embedder is not None else None
+        self.dim = self.index.dim if self.index is not None and len(self.index) else 0
+
+    def papers(self, ids: list[str], authored: dict[str, str] | None = None) -> Papers:
+        """The papers among ids the store has; labels (for reasons) only when authored is
+        given: "by <followed author>" for those in it, "like <title>" for the others."""
+        found = words_for(self.store, ids)
+        vectors = np.zeros((len(found.ids), self.dim), dtype=np.float32)
+        if self.dim and self.index is not None:
+            known, matrix = self.index.vectors(found.ids)
+            row = {pid: n for n, pid in enumerate(found.ids)}
+            vectors[[row[p] for p in known]] = matrix
+        labels = [""] * len(found.ids) if authored is None else \
+            self._labels(found.ids, authored)
+        return Papers(found.ids, found.counts, vectors, labels, found.authors)
+
+    def _labels(self, ids: list[str], authored: dict[str, str]) -> list[str]:
+        titles = {p.id: p.title for p in self.store.get_papers(
+            [pid for pid in ids if pid not in authored])}
+        return [f"by {authored[pid]}" if pid in authored else f"like {titles.get(pid, pid)}"
+                for pid in ids]
+
+    def topics(self, topics: list[str]) -> Papers:
+        vectors = np.zeros((len(topics), self.dim), dtype=np.float32)
+        if self.dim and self.embedder is not None and self.embedder.dim == self.dim:
+            vectors = self.embedder.embed(topics)
+        return Papers([f"topic:{t}" for t in topics], hash_texts(topics), vectors,
+                      [f"related to topic '{t}'" for t in topics], [() for _ in topics])
+
+
+def _concat(a: Papers, b: Papers) -> Papers:
+    import scipy.sparse as sp
+
+    return Papers(a.ids + b.ids, sp.vstack([a.counts, b.counts], format="csr"),
+                  np.vstack([a.vectors, b.vectors]), a.labels + b.labels, a.authors + b.authors)
