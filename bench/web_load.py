@@ -93,8 +93,9 @@ def session_cookie(db: Path) -> str:
     store = open_store(settings.database_url)
     reader = Reader(store.get_or_create_reader("bench@example.org"), "bench@example.org")
     epoch = store.session_epoch(reader.id) or 0
+    cookie = Auth(settings, store).session_value(reader, epoch)
     store.close()
-    return f"{SESSION_COOKIE}={Auth(settings).session_value(reader, epoch)}"
+    return f"{SESSION_COOKIE}={cookie}"
 
 
 def start_server(db: Path, port: int, workers: int, model: str) -> subprocess.Popen[bytes]:
