@@ -41,7 +41,8 @@ from paperfeed.rank.fusion import rrf
 from paperfeed.store import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared" / "data"
+SHARED = next((d for d in (REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data")
+               if d.exists()), REPO.parent / "shared" / "data")  # a clone, or a worktree
 Run = Callable[[str], Sequence[str]]
 
 

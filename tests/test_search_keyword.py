@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 
 from paperfeed.index.build import refresh_vocabulary
 from paperfeed.models import Author, Paper
+from paperfeed.rank import search as rank_search
 from paperfeed.rank.search import SearchFilters, search
 from paperfeed.store import Store
+from paperfeed.store.base import TextQuery
 
 
 def paper(pid: str, title: str, abstract: str, **kw: object) -> Paper:
@@ -151,3 +153,30 @@ def test_a_spelled_out_method_finds_papers_that_use_its_acronym(store: Store) ->
     refresh_vocabulary(store)
     found = ids(store, "layer-wise relevance propagation")
     assert "acronym" in found and "other" not in found
+
+
+DESCRIBED = [
+    paper("d1", "How chat systems translate idioms",
+          "We annotate the errors of machine translation on idioms from Chinese, which are "
+          "often rendered literally."),
+    paper("d2", "Idioms", "Idioms and idioms: a corpus of idioms."),
+    paper("d3", "Machine translation for Chinese news", "Translation quality of news."),
+    paper("d4", "Errors in speech recognition", "A taxonomy of recognition errors."),
+    paper("d5", "A benchmark of Chinese reading", "Chinese reading comprehension benchmark."),
+    paper("d6", "Benchmark errors", "Label errors in a benchmark."),
+]
+
+
+def test_a_description_finds_the_paper_with_most_of_its_words_when_only_the_rarest_is_read(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.upsert_papers(DESCRIBED)
+    refresh_vocabulary(store)
+    monkeypatch.setattr(rank_search, "READ_BUDGET", 2)  # as if the other words were in millions
+    read: list[TextQuery] = []
+    keyword_search = store.keyword_search
+    monkeypatch.setattr(store, "keyword_search",
+                        lambda tq, **kw: read.append(tq) or keyword_search(tq, **kw))
+    # "benchmark" is in no paper about idioms: requiring every common word would find nothing
+    found = ids(store, "Chinese idioms machine translation errors benchmark")
+    assert found[0] == "d1"
+    assert [tq.any_of for tq in read] == [(("idioms",),)]  # one short list read, not six

@@ -109,13 +109,16 @@ def test_hybrid_is_at_least_as_good_as_either_side_on_the_dev_queries(
         assert hybrid[kind].mrr >= best_single - 0.1, kind
 
 
-def test_hybrid_leaves_crowded_word_groups_to_the_dense_side(
+def test_hybrid_reads_no_full_text_list_for_crowded_words_but_still_scores_with_them(
         indexed: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
     query = "neural networks learning"  # words most of the sample papers use
-    full = top(indexed, query, embedder, limit=119)
     monkeypatch.setattr(rank_search, "CROWD", 5)  # as if the corpus were a thousand times larger
-    bounded = top(indexed, query, embedder, limit=119)
-    assert bounded == top(indexed, query, embedder, mode="semantic", limit=119)
-    assert bounded != full  # the keyword side did count before
+    read: list[object] = []
+    keyword_search = indexed.keyword_search
+    monkeypatch.setattr(indexed, "keyword_search",
+                        lambda tq, **kw: read.append(tq) or keyword_search(tq, **kw))
+    bounded = top(indexed, query, embedder, limit=20)
+    assert read == []  # the dense side's papers are the only candidates
+    assert bounded != top(indexed, query, embedder, mode="semantic", limit=20)  # words count
     quoted = top(indexed, f'{query} "model immunization"', embedder, limit=5)
     assert quoted[0] == "seed-001"  # a quoted phrase still reaches the keyword side

@@ -9,6 +9,7 @@ Unlike reciprocal-rank fusion this keeps a paper that one side ranks first near 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -17,6 +18,7 @@ from functools import cached_property
 from paperfeed.index.embedder import Embedder
 from paperfeed.index.vectors import index_for
 from paperfeed.models import Hit
+from paperfeed.rank import bm25
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
 from paperfeed.rank.query import ParsedQuery, parse_query
@@ -31,7 +33,9 @@ DEPTH = 100  # candidates from each side before fusing
 MAX_DEPTH = 1000  # deepest page reachable
 DENSE_WEIGHT = 0.5  # share of the semantic score in hybrid (bench/relevance.py measures it)
 KEYWORD_DEPTH = 3  # the keyword side's candidates, in multiples of DEPTH
-KEYWORD_BUDGET = 5_000  # papers a query's rare words may match before words are grouped
+KEYWORD_BUDGET = 5_000  # papers a word group may match (similar papers), an acronym be in
+READ_BUDGET = 20_000  # papers the full-text candidates of a query's rarer words may add up to
+CANDIDATES = 300  # full-text candidates scored with every query word (rank/bm25.py)
 CROWD = 10_000  # hybrid leaves out a word group whose rarest word is in more papers than this
 PAIR_BUDGET = 10_000  # papers the word pairs of a query may read (their rarer words' counts)
 
@@ -81,18 +85,40 @@ def word_groups(words: Sequence[str], counts: Mapping[str, int],
     return tuple(rare)
 
 
+def rare_words(words: Sequence[str], counts: Mapping[str, int],
+               budget: int | None = None) -> tuple[tuple[str, ...], ...]:
+    """The words whose papers are read for candidates: rarest first while their papers add
+    up to at most budget, each alone (any of them matches); when even the rarest is over
+    budget, every word as one group that must appear together.
+
+    Full-text ranking reads and scores every paper a word matches, so this bounds the work
+    whatever the corpus size; the other words still count, in the candidates' scores
+    (rank/bm25.py). counts: papers matched per word (Store.match_counts).
+    """
+    budget = READ_BUDGET if budget is None else budget
+    chosen: list[tuple[str, ...]] = []
+    used = 0
+    unique = sorted(dict.fromkeys(words), key=lambda w: counts.get(w, 0))
+    for word in unique:
+        if used + counts.get(word, 0) > budget:
+            break
+        chosen.append((word,))
+        used += counts.get(word, 0)
+    return tuple(chosen) if chosen or not unique else (tuple(unique),)
+
+
 def text_query(parsed: ParsedQuery, filters: SearchFilters,
                fixes: Mapping[str, str] | None = None, known: Mapping[str, int] | None = None,
                matched: Mapping[str, int] | None = None) -> TextQuery:
     """The store-neutral query: parsed words and every filter. A misspelled word is replaced
     by its correction when no paper has it (known: vocabulary counts), else the correction
-    is tried as well; matched (papers per word) groups the words (see word_groups)."""
+    is tried as well; matched (papers per word) picks the words to read (see rare_words)."""
     fixes, known = fixes or {}, known or {}
     fixed = [f for w in parsed.words for f in _spellings(w, fixes, known)]
     years = (date(parsed.year_from, 1, 1) if parsed.year_from else None,
              date(parsed.year_to, 12, 31) if parsed.year_to else None)
     return TextQuery(
-        any_of=word_groups(fixed, matched or {}),
+        any_of=rare_words(fixed, matched or {}),
         all_of=parsed.phrases,
         none_of=parsed.excluded,
         authors=parsed.authors,
@@ -175,7 +201,8 @@ def search_ranked(store: Store, query: str, *, mode: str = "hybrid",
                   dense_weight: float = DENSE_WEIGHT,
                   ) -> tuple[list[tuple[str, float]], tuple[str, ...]]:
     """Gathers search's ranking, (id, score) in order, at least `need` deep where there are
-    that many (at most MAX_DEPTH), and the words to highlight; no papers are read."""
+    that many (at most MAX_DEPTH), and the words to highlight; of the papers only the
+    candidates' titles and abstracts are read (to score them with every word)."""
     if mode not in MODES or sort not in SORTS:
         raise ValueError(f"mode must be one of {MODES} and sort one of {SORTS}")
     parsed = parse_query(query)
@@ -184,9 +211,10 @@ def search_ranked(store: Store, query: str, *, mode: str = "hybrid",
     matched = _match_counts(store, [*parsed.words, *fixes.values()], known)
     tq = text_query(parsed, filters, fixes, known, matched)
     depth = min(MAX_DEPTH, max(DEPTH, need))
+    scorer = _Scorer(store, parsed, fixes, known, matched)
     ranked = _ranked(store, tq, _Dense.open(store, embedder, parsed, fixes, mode), mode=mode,
                      depth=depth, need=need, sort=sort, weight=dense_weight,
-                     matched=matched)
+                     matched=matched, scorer=scorer)
     terms = tuple(dict.fromkeys([*parsed.terms, *fixes.values()]))
     return _sorted(store, ranked, sort), terms
 
@@ -246,34 +274,73 @@ def without_crowds(tq: TextQuery, matched: Mapping[str, int]) -> TextQuery | Non
     return replace(tq, any_of=groups, boosts=tq.boosts if groups else ())
 
 
+class _Scorer:
+    """BM25 with every query word (rank/bm25.py) for the candidates of one search."""
+
+    def __init__(self, store: Store, parsed: ParsedQuery, fixes: Mapping[str, str],
+                 known: Mapping[str, int], matched: Mapping[str, int]) -> None:
+        self.store = store
+        spelled = [f for w in parsed.words for f in _spellings(w, fixes, known)]
+        acronyms = [a for a in parsed.acronyms if 0 < known.get(a, 0) <= KEYWORD_BUDGET]
+        self.words = list(dict.fromkeys([*spelled, *acronyms]))
+        self.counts = {w: max(matched.get(w, 0), known.get(w, 0)) for w in self.words}
+        fix = {w: fixes[w] for w in fixes if known.get(w, 0) == 0}
+        self.pairs = [(fix.get(a, a), fix.get(b, b)) for a, b in parsed.pairs]
+
+    def scores(self, ids: Sequence[str]) -> dict[str, float]:
+        return bm25.scores(self.store.texts(ids), self.words, self.counts,
+                           _paper_count(self.store), pairs=self.pairs)
+
+    def rerank(self, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """ranked (full-text candidates, best first) by BM25 over all the words; the
+        engine's order breaks ties."""
+        found = self.scores([pid for pid, _ in ranked])
+        order = {pid: n for n, (pid, _) in enumerate(ranked)}
+        return sorted(((pid, found.get(pid, 0.0)) for pid, _ in ranked),
+                      key=lambda r: (-r[1], order[r[0]]))
+
+
+_COUNTS: dict[str, tuple[float, int]] = {}
+COUNT_TTL = 600.0  # seconds a store's paper count is reused for word weights
+
+
+def _paper_count(store: Store) -> int:
+    """How many papers the store holds, counted again every COUNT_TTL seconds (the word
+    weights hardly move while papers arrive, and counting a large table costs a scan)."""
+    now = time.monotonic()
+    cached = _COUNTS.get(store.url)
+    if cached is None or now - cached[0] > COUNT_TTL:
+        cached = _COUNTS[store.url] = (now, store.count_papers())
+    return cached[1]
+
+
 def _ranked(store: Store, tq: TextQuery, dense: _Dense | None, *, mode: str, depth: int,
-            need: int, sort: str, weight: float,
-            matched: Mapping[str, int]) -> list[tuple[str, float]]:
+            need: int, sort: str, weight: float, matched: Mapping[str, int],
+            scorer: _Scorer) -> list[tuple[str, float]]:
     if not tq.has_text:
         return store.keyword_search(tq, limit=depth) if tq.has_filters else []
     if dense is None:
-        order = "date" if sort == "date" else "relevance"
-        return store.keyword_search(tq, limit=depth, order=order)
+        if sort == "date":
+            return store.keyword_search(tq, limit=depth, order="date")
+        return scorer.rerank(store.keyword_search(tq, limit=max(depth, CANDIDATES)))
     keyword_tq = without_crowds(tq, matched)
-    if mode == "semantic" or weight >= 1.0 or keyword_tq is None:
-        return dense.top(store, tq, depth, need)
     semantic = dense.top(store, tq, depth, need)
-    keyword = dict(store.keyword_search(keyword_tq, limit=depth * KEYWORD_DEPTH))
-    return fuse_filled(dense, semantic=dict(semantic), keyword=keyword, weight=weight)
+    if mode == "semantic" or weight >= 1.0:
+        return semantic
+    found = store.keyword_search(keyword_tq, limit=max(CANDIDATES, depth)) if keyword_tq else []
+    return fuse_filled(dense, scorer, semantic=dict(semantic),
+                       candidates=[pid for pid, _ in found], weight=weight)
 
 
-def fuse_filled(dense: _Dense, *, semantic: dict[str, float], keyword: dict[str, float],
-                weight: float) -> list[tuple[str, float]]:
-    """Convex fusion after giving the keyword side's papers their real similarity.
-
-    (The other way round, a full-text score for a paper only the dense side found, costs a
-    full-text query per paper in FTS5; such papers count as not matching the words. The
-    keyword side is taken KEYWORD_DEPTH times deeper to make that rare.)
-    """
-    only_kw = [pid for pid in keyword if pid not in semantic]
+def fuse_filled(dense: _Dense, scorer: _Scorer, *, semantic: dict[str, float],
+                candidates: Sequence[str], weight: float) -> list[tuple[str, float]]:
+    """Convex fusion over the dense side's papers and the full-text candidates, each paper
+    with both of its real scores: its similarity and its BM25 over every query word."""
+    only_kw = [pid for pid in candidates if pid not in semantic]
     semantic.update(dense.index.scores(dense.vector, only_kw))
     floor = min(semantic.values(), default=0.0)
     semantic.update((pid, floor) for pid in only_kw if pid not in semantic)
+    keyword = scorer.scores(list(semantic))
     return convex(semantic, keyword, weight=weight)
 
 

@@ -64,6 +64,10 @@ class PaperStore(Protocol):
         """The stored papers among paper_ids, in the order given (missing ids are skipped)."""
         ...
 
+    def texts(self, paper_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Title and abstract of the stored papers among paper_ids (for scoring them)."""
+        ...
+
     def list_papers(self, *, limit: int, offset: int = 0, day_from: date | None = None,
                     day_to: date | None = None) -> list[Paper]:
         """Papers newest first (by listing day, then id), optionally within [day_from, day_to]."""

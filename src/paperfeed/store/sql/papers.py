@@ -53,6 +53,16 @@ class Papers(SqlBase):
             found = self._fetch(conn, paper_ids)
         return [found[pid][0] for pid in paper_ids if pid in found]
 
+    def texts(self, paper_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        out: dict[str, tuple[str, str]] = {}
+        with self.reading() as conn:
+            for chunk in self.dialect.chunks(list(dict.fromkeys(paper_ids))):
+                among, args = self.dialect.in_list("id", chunk)
+                rows = self.run(conn, f"SELECT id, title, abstract FROM papers WHERE {among}",
+                                args).fetchall()
+                out.update((str(r["id"]), (str(r["title"]), str(r["abstract"]))) for r in rows)
+        return out
+
     def list_papers(self, *, limit: int, offset: int = 0, day_from: date | None = None,
                     day_to: date | None = None) -> list[Paper]:
         where, args = ["TRUE"], []

@@ -1,0 +1,177 @@
+"""Relevance of search over the 99 k corpus, against plain BM25 peers run in the same process.
+
+Query sets (known-item: each query has one answer), by kind:
+- ../shared/data/dev_queries_99k.jsonl: 150 queries written from corpus papers (paraphrase,
+  keyword, misspelled); tuned on.
+- bench/heldout_99k.jsonl: 60 descriptive queries written from seeded random corpus papers
+  before looking at how search ranks; never tuned on.
+- ../shared/data/dev_queries.jsonl and bench/heldout_queries.jsonl: the sample papers' queries,
+  now answered inside the 99 k corpus.
+
+Runs: paperfeed keyword / semantic / hybrid (rank.search), plain FTS5 (every query word OR-ed,
+bm25() with its default weights), bm25s (Snowball-stemmed, English stop words; a bench-only
+dependency), exact cosine, and the convex mix of min-max normalised plain BM25 and cosine
+(weight 0.5, the top 100 of each side, each side's papers given the other side's real score).
+
+The database is one built by `paperfeed ingest jsonl` + `paperfeed index` (the corpus plus the
+sample papers); it is only read.
+
+    .venv/bin/python bench/relevance_99k.py --db /work/cache/corpus99k-minilm-static-256.db \
+        --model minilm-static-256 [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from paperfeed.index.embedder import Embedder, load_embedder
+from paperfeed.index.vectors import VectorIndex, index_for
+from paperfeed.rank import search as rank_search
+from paperfeed.rank.evaluate import Judged, Scores, evaluate, load_judged
+from paperfeed.rank.fusion import minmax
+from paperfeed.store import Store, open_store
+from paperfeed.store.terms import words
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+from relevance import SHARED, machine, table  # noqa: E402
+
+Run = Callable[[str], Sequence[str]]
+DEPTH = 100
+
+
+class Peers:
+    """Plain BM25 (FTS5 and bm25s), exact cosine and their convex mix over one store."""
+
+    def __init__(self, store: Store, embedder: Embedder, bm25s_dir: Path | None) -> None:
+        self.store, self.embedder = store, embedder
+        self.index: VectorIndex = index_for(store, embedder.name)
+        self.conn = store.conn()  # type: ignore[attr-defined]
+        self._bm25s = self._load_bm25s(bm25s_dir) if bm25s_dir is not None else None
+
+    def fts_or(self, q: str, k: int = 10) -> list[tuple[str, float]]:
+        tokens = list(dict.fromkeys(words(q)))
+        if not tokens:
+            return []
+        expr = " OR ".join(f'"{t}"' for t in tokens)
+        rows = self.conn.execute(
+            "SELECT p.id, -f.s FROM (SELECT rowid, bm25(papers_fts) AS s FROM papers_fts "
+            "WHERE papers_fts MATCH ? ORDER BY s LIMIT ?) f JOIN papers p ON p.rowid = f.rowid "
+            "ORDER BY f.s", (expr, k))
+        return [(str(a), float(b)) for a, b in rows]
+
+    def dense(self, q: str, k: int = 10) -> list[tuple[str, float]]:
+        return self.index.search(self.embedder.embed([q])[0], k)
+
+    def convex(self, q: str, k: int = 10, weight: float = 0.5) -> list[str]:
+        vector = self.embedder.embed([q])[0]
+        sparse = dict(self.fts_or(q, DEPTH))
+        dense = dict(self.index.search(vector, DEPTH))
+        dense.update(self.index.scores(vector, [p for p in sparse if p not in dense]))
+        ids = list(dict.fromkeys([*dense, *sparse]))
+        d = minmax({p: dense.get(p, min(dense.values())) for p in ids})
+        s = minmax({p: sparse.get(p, 0.0) for p in ids})
+        return sorted(ids, key=lambda p: -(weight * d[p] + (1 - weight) * s[p]))[:k]
+
+    def _load_bm25s(self, cache: Path) -> tuple[object, list[str], object] | None:
+        try:
+            import bm25s
+            import Stemmer
+        except ImportError:
+            print("bm25s or PyStemmer not installed: no bm25s run", file=sys.stderr)
+            return None
+        stemmer = Stemmer.Stemmer("english")
+        rows = self.conn.execute("SELECT id, title, abstract FROM papers ORDER BY rowid").fetchall()
+        ids = [str(r[0]) for r in rows]
+        if (cache / "params.index.json").exists():
+            retriever = bm25s.BM25.load(str(cache))
+        else:
+            tokens = bm25s.tokenize([f"{r[1]} {r[2]}" for r in rows], stopwords="en",
+                                    stemmer=stemmer, show_progress=False)
+            retriever = bm25s.BM25()
+            retriever.index(tokens, show_progress=False)
+            retriever.save(str(cache))
+        return retriever, ids, stemmer
+
+    def bm25s(self, q: str, k: int = 10) -> list[str]:
+        import bm25s
+
+        assert self._bm25s is not None
+        retriever, ids, stemmer = self._bm25s
+        tokens = bm25s.tokenize([q], stopwords="en", stemmer=stemmer, show_progress=False)
+        docs, _ = retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)  # type: ignore[attr-defined]
+        return [ids[int(i)] for i in np.asarray(docs)[0]]
+
+
+def runs(store: Store, embedder: Embedder, peers: Peers) -> dict[str, Run]:
+    def mode(name: str) -> Run:
+        return lambda q: [h.paper.id for h in rank_search.search(
+            store, q, mode=name, limit=10, embedder=embedder).hits]
+
+    out: dict[str, Run] = {"paperfeed keyword": mode("keyword"),
+                           "paperfeed semantic": mode("semantic"),
+                           "paperfeed hybrid": mode("hybrid"),
+                           "plain FTS5 OR, bm25()": lambda q: [p for p, _ in peers.fts_or(q)]}
+    if peers._bm25s is not None:
+        out["bm25s (stemmed, stop words)"] = peers.bm25s
+    out["cosine (exact)"] = lambda q: [p for p, _ in peers.dense(q)]
+    out["convex mix: BM25 + cosine, min-max, 0.5"] = peers.convex
+    return out
+
+
+def timed(run: Run, queries: list[Judged]) -> tuple[dict[str, Scores], float]:
+    started = time.perf_counter()
+    scores = evaluate(run, queries)
+    return scores, (time.perf_counter() - started) * 1000 / max(1, len(queries))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", type=Path, default=Path("/work/cache/corpus99k-minilm-static-256.db"))
+    ap.add_argument("--model", default="minilm-static-256")
+    ap.add_argument("--bm25s-cache", type=Path, default=None,
+                    help="where the bm25s index is kept (default: next to --db)")
+    ap.add_argument("--only", default="", help="comma-separated run names to keep")
+    ap.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
+    args = ap.parse_args()
+    started = time.time()
+    store = open_store(f"sqlite:///{args.db}")
+    embedder = load_embedder(args.model)
+    cache = args.bm25s_cache or args.db.with_suffix(".bm25s")
+    peers = Peers(store, embedder, cache)
+    sets = [("99 k dev (dev_queries_99k.jsonl, tuned on)", SHARED / "dev_queries_99k.jsonl"),
+            ("99 k held-out (heldout_99k.jsonl, never tuned on)",
+             REPO / "bench" / "heldout_99k.jsonl"),
+            ("sample dev queries inside 99 k (dev_queries.jsonl)", SHARED / "dev_queries.jsonl"),
+            ("sample held-out inside 99 k (heldout_queries.jsonl)",
+             REPO / "bench" / "heldout_queries.jsonl")]
+    chosen = runs(store, embedder, peers)
+    if args.only:
+        chosen = {k: v for k, v in chosen.items() if any(o in k for o in args.only.split(","))}
+    parts = []
+    for title, path in sets:
+        queries = load_judged(path)
+        results, ms = {}, {}
+        for name, run in chosen.items():
+            results[name], ms[name] = timed(run, queries)
+        parts.append(table(f"{title}, {store.count_papers():,} papers, {args.model}", results)
+                     + "\n\nMean ms per query (one process, warm): "
+                     + ", ".join(f"{k} {v:.1f}" for k, v in ms.items()))
+        print(parts[-1] + "\n", flush=True)
+    if args.write:
+        header = (f"\n\n## Relevance at 99 k — {datetime.now(UTC):%Y-%m-%d}\n\n"
+                  f"Command: `{' '.join(['python', *sys.argv])}`  \nMachine: {machine()}  \n"
+                  f"Run time: {time.time() - started:.0f} s\n\n")
+        with (REPO / "bench" / "RESULTS.md").open("a", encoding="utf-8") as f:
+            f.write(header + "\n\n".join(parts) + "\n")
+
+
+if __name__ == "__main__":
+    main()
