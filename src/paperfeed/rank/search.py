@@ -288,12 +288,13 @@ class _Scorer:
         self.pairs = [(fix.get(a, a), fix.get(b, b)) for a, b in parsed.pairs]
 
     def scores(self, ids: Sequence[str]) -> dict[str, float]:
+        """Gathers the papers' titles and abstracts and scores them with every word."""
         return bm25.scores(self.store.texts(ids), self.words, self.counts,
                            _paper_count(self.store), pairs=self.pairs)
 
     def rerank(self, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """ranked (full-text candidates, best first) by BM25 over all the words; the
-        engine's order breaks ties."""
+        """Gathers: ranked (full-text candidates, best first) by BM25 over all the words;
+        the engine's order breaks ties."""
         found = self.scores([pid for pid, _ in ranked])
         order = {pid: n for n, (pid, _) in enumerate(ranked)}
         return sorted(((pid, found.get(pid, 0.0)) for pid, _ in ranked),
