@@ -107,6 +107,17 @@ class Settings:
                                         minimum=1, maximum=100)
     max_bounces: int = _setting(3, "Permanent failures after which an address stops getting "
                                 "digests.", minimum=1, maximum=100)
+    mail_limit_per_client: int = _setting(10, "Mails to unconfirmed addresses (sign-in links, "
+                                          "subscription confirmations) one client address "
+                                          "may cause per hour.", minimum=1, maximum=10_000)
+    mail_limit_per_mailbox: int = _setting(3, "Such mails one mailbox gets per hour (+tag "
+                                           "variants and Gmail dots count as one mailbox).",
+                                           minimum=1, maximum=1000)
+    mail_limit_per_instance: int = _setting(300, "Such mails the whole instance sends per "
+                                            "hour.", minimum=1, maximum=1_000_000)
+    max_pending_subscriptions: int = _setting(10_000, "Unconfirmed subscriptions kept at most "
+                                              "(each is deleted once its confirmation link "
+                                              "has expired).", minimum=1)
     confirm_token_hours: float = _setting(48.0, "Hours a subscription confirmation link "
                                           "stays valid.", minimum=0.01)
     manage_token_days: float = _setting(90.0, "Days a manage or unsubscribe link in a mail "

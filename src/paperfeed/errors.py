@@ -19,3 +19,12 @@ class IngestError(PaperfeedError):
 
 class NotFound(PaperfeedError):
     """A requested paper, subscriber or token does not exist."""
+
+
+class TooManyMails(PaperfeedError):
+    """A limit on mails to unconfirmed addresses is reached; retry_after says for how long
+    (whole seconds), the message says which limit."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after + 0.999))

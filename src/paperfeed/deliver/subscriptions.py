@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from paperfeed.addresses import BadAddress, normalise_address
 from paperfeed.config import Settings
+from paperfeed.deliver.limits import count_unconfirmed_mail
 from paperfeed.deliver.links import Links, Tokens, email_tag
 from paperfeed.deliver.render import Renderer, header_text
-from paperfeed.errors import NotFound, PaperfeedError
+from paperfeed.errors import NotFound, PaperfeedError, TooManyMails
 from paperfeed.models import Preferences, Subscription
 from paperfeed.signing import BadLink
 from paperfeed.store import Store
@@ -116,14 +117,19 @@ def make_preferences(settings: Settings, *, topics: Iterable[str] = (),
 
 def subscribe(store: Store, settings: Settings, email: str, prefs: Preferences, *,
               now: datetime, send: Send | None = None, confirmed: bool = False,
-              tokens: Tokens | None = None) -> SubscribeOutcome:
+              tokens: Tokens | None = None, client: str | None = None) -> SubscribeOutcome:
     """Subscribe an address: pending plus a confirmation mail, or active when confirmed.
 
-    Whoever asks, one address gets at most one mail per hour from here. An active or paused
+    Whoever asks, one address gets at most one mail per hour from here, and a request that
+    would mail is counted against the client, the mailbox and the instance (deliver/limits:
+    TooManyMails past a limit, before anything is stored). An active or paused
     subscription keeps its preferences (only its owner may change them, by the manage link)
     and is sent a reminder with that link instead of a confirmation.
     """
     address = normalise_email(email)
+    if send is not None and not confirmed:
+        _make_room(store, settings, address, now=now)
+        count_unconfirmed_mail(store, settings, address, client=client, now=now)
     sub, created = store.add_subscription(address, prefs, status="active" if confirmed
                                           else "pending", now=now)
     if confirmed:
@@ -147,6 +153,16 @@ def subscribe(store: Store, settings: Settings, email: str, prefs: Preferences, 
             raise
         mailed = True
     return SubscribeOutcome(sub, created, mailed)
+
+
+def _make_room(store: Store, settings: Settings, address: str, *, now: datetime) -> None:
+    """Forget pending subscriptions whose confirmation link has expired; TooManyMails when
+    max_pending_subscriptions are still waiting and this address would add one more."""
+    store.forget_pending(now - timedelta(hours=settings.confirm_token_hours))
+    if store.count_pending() >= settings.max_pending_subscriptions and \
+            store.find_subscription(address) is None:
+        raise TooManyMails("too many subscriptions are waiting for confirmation; try again "
+                           "later", retry_after=3600)
 
 
 def from_link(store: Store, tokens: Tokens, purpose: str, token: str) -> Subscription:

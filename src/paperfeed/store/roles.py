@@ -266,6 +266,15 @@ class SubscriptionStore(Protocol):
         """By address, compared as stored (callers normalise it first)."""
         ...
 
+    def forget_pending(self, before: datetime) -> int:
+        """Delete subscriptions still waiting for a confirmation asked before `before` (never
+        confirmed ones only); how many went."""
+        ...
+
+    def count_pending(self) -> int:
+        """Subscriptions waiting for their confirmation."""
+        ...
+
     def list_subscriptions(self, *, status: str | None = None, after_id: int = 0,
                            limit: int = 1000) -> list[Subscription]:
         """Subscriptions with id > after_id by id (page on with the last id seen)."""

@@ -1,11 +1,16 @@
 """Request limits the whole app shares: a cap on request bodies (413 beyond it), checked on
-the declared length and again on the bytes that actually arrive."""
+the declared length and again on the bytes that actually arrive; and how a limit on mails
+(deliver/limits.py) is answered: 429 with Retry-After."""
 
 from __future__ import annotations
 
 import json
 
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperfeed.errors import TooManyMails
 
 MAX_BODY = 64 * 1024  # the largest form or JSON body any route takes is a few kB
 NO_BODY = ("GET", "HEAD", "OPTIONS")
@@ -67,3 +72,23 @@ class BodyLimit:
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body.encode()})
+
+
+def client_address(request: Request) -> str | None:
+    """The client's network address, what per-client limits count (behind a reverse proxy
+    on this machine uvicorn takes it from X-Forwarded-For)."""
+    return request.client.host if request.client else None
+
+
+def too_many(request: Request, exc: TooManyMails) -> Response:
+    """429 with Retry-After: JSON for the API, a page for browsers."""
+    from paperfeed.web.templating import render
+
+    headers = {"Retry-After": str(exc.retry_after)}
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
+    text = str(exc)
+    response = render(request, "message.html", {"title": "Too many mails", "text":
+                      text[:1].upper() + text[1:] + "."}, status=429)
+    response.headers.update(headers)
+    return response

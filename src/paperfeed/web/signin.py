@@ -10,8 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.config import Settings
+from paperfeed.deliver.limits import count_unconfirmed_mail
 from paperfeed.deliver.mailer import Mailer
-from paperfeed.errors import PaperfeedError
+from paperfeed.errors import PaperfeedError, TooManyMails
 from paperfeed.signing import BadLink
 from paperfeed.web.auth import (
     LINK_MAX_AGE,
@@ -23,6 +24,7 @@ from paperfeed.web.auth import (
     safe_next,
     valid_email,
 )
+from paperfeed.web.limits import client_address, too_many
 from paperfeed.web.security import cookie_header, require_csrf
 from paperfeed.web.templating import render
 
@@ -47,6 +49,13 @@ async def signin_submit(request: Request, email: str = Form("", max_length=300),
         return render(request, "signin.html", {"next": target, "email": email,
                       "error": "Please enter a valid e-mail address."}, status=422)
     if await run_in_threadpool(auth.may_send, address):
+        try:
+            await run_in_threadpool(count_unconfirmed_mail, request.app.state.store,
+                                    auth.settings, address, client=client_address(request),
+                                    now=datetime.now(UTC))
+        except TooManyMails as exc:
+            await run_in_threadpool(auth.forget, address)
+            return too_many(request, exc)
         try:
             await run_in_threadpool(_send, auth.settings, auth.link_mail(address, target))
         except PaperfeedError:

@@ -31,9 +31,11 @@ from paperfeed.deliver.subscriptions import (
     unsubscribe,
     update,
 )
+from paperfeed.errors import TooManyMails
 from paperfeed.models import Preferences, Subscription
 from paperfeed.signing import BadLink
 from paperfeed.web.httpkit import validation_errors
+from paperfeed.web.limits import client_address, too_many
 from paperfeed.web.security import require_csrf
 from paperfeed.web.templating import render
 
@@ -133,9 +135,10 @@ def _fields(settings: Settings, source: PrefsForm | Preferences | None) -> dict[
     return source.model_dump()
 
 
-def _send_with(settings: Settings, store: Any, email: str, prefs: Preferences) -> None:
+def _send_with(settings: Settings, store: Any, email: str, prefs: Preferences,
+               client: str | None) -> None:
     with Mailer(settings) as mailer:
-        subscribe(store, settings, email, prefs, now=_now(), send=mailer.send)
+        subscribe(store, settings, email, prefs, now=_now(), send=mailer.send, client=client)
 
 
 # -- subscribing ---------------------------------------------------------------------------
@@ -153,7 +156,9 @@ async def subscribe_submit(request: Request, form: Annotated[SubscribeForm, Form
     try:
         prefs = _form_prefs(settings, form)
         await run_in_threadpool(_send_with, settings, request.app.state.store, form.email,
-                                prefs)
+                                prefs, client_address(request))
+    except TooManyMails as exc:
+        return too_many(request, exc)
     except InvalidSubscription as exc:
         return _page(request, "subscribe.html", {"email": form.email[:254], "error": str(exc),
                                                   "form": form}, 422)
@@ -163,7 +168,7 @@ async def subscribe_submit(request: Request, form: Annotated[SubscribeForm, Form
     return _page(request, "subscribe_sent.html", {"email": form.email.strip()})
 
 
-def subscribe_api(request: Request, body: SubscriptionRequest) -> JSONResponse:
+def subscribe_api(request: Request, body: SubscriptionRequest) -> Response:
     """JSON: subscribe an address; 202 and a confirmation mail (the same reply whether or
     not the address was known, so the API tells nobody who subscribes)."""
     settings: Settings = request.app.state.settings
@@ -171,7 +176,10 @@ def subscribe_api(request: Request, body: SubscriptionRequest) -> JSONResponse:
         prefs = make_preferences(settings, topics=body.topics, categories=body.categories,
                                  frequency=body.frequency, weekday=body.weekday,
                                  send_hour=body.send_hour, timezone=body.timezone)
-        _send_with(settings, request.app.state.store, body.email, prefs)
+        _send_with(settings, request.app.state.store, body.email, prefs,
+                   client_address(request))
+    except TooManyMails as exc:
+        return too_many(request, exc)
     except InvalidSubscription as exc:  # 422 in FastAPI's shape, which API clients parse
         raise validation_errors([{"loc": ("body",), "msg": str(exc), "input": None}]) from None
     except MailError:

@@ -48,6 +48,17 @@ class Subscriptions(SqlBase):
                            (email,)).fetchone()
         return None if row is None else row_to_subscription(row)
 
+    def forget_pending(self, before: datetime) -> int:
+        with self.writing_one() as conn:
+            return self.run(conn, "DELETE FROM subscriptions WHERE status = 'pending' AND "
+                            "confirmed_at IS NULL AND coalesce(confirm_sent_at, created_at) < ?",
+                            (ts(before),)).rowcount
+
+    def count_pending(self) -> int:
+        with self.reading() as conn:
+            return int(self.value(conn, "SELECT count(*) FROM subscriptions WHERE status = "
+                                  "'pending'"))
+
     def list_subscriptions(self, *, status: str | None = None, after_id: int = 0,
                            limit: int = 1000) -> list[Subscription]:
         where = "id > ?" + (" AND status = ?" if status is not None else "")
