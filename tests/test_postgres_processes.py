@@ -49,7 +49,8 @@ def environ(postgres_url: str, smtp_server: SmtpServer, tmp_path: Path) -> dict[
                 "PAPERFEED_SMTP_HOST": smtp_server.host,
                 "PAPERFEED_SMTP_PORT": str(smtp_server.port),
                 "PAPERFEED_SEND_EMPTY_DIGESTS": "true", "PAPERFEED_WORKER_STEPS": "digests",
-                "PAPERFEED_WORKER_INTERVAL": "0.5", "PAPERFEED_LOG_LEVEL": "WARNING"})
+                "PAPERFEED_WORKER_INTERVAL": "0.5", "PAPERFEED_LOG_LEVEL": "WARNING",
+                "PAPERFEED_MAIL_LIMIT_PER_CLIENT": "1000"})  # every reader signs in from here
     return env
 
 
