@@ -110,6 +110,52 @@ class Hit:
     reason: str | None = None
 
 
+# -- a reader's own signals -----------------------------------------------------------------
+
+SIGNAL_KINDS = ("save", "hide", "more", "less", "like")
+POSITIVE_KINDS = frozenset({"save", "more", "like"})  # like: imported or marked in onboarding
+NEGATIVE_KINDS = frozenset({"hide", "less"})
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderSignals:
+    """Everything one reader told us (paper ids newest first); version moves with each change,
+    so a model built from these may be cached under (reader, version)."""
+
+    reader_id: int
+    saved: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()
+    more: tuple[str, ...] = ()
+    less: tuple[str, ...] = ()
+    liked: tuple[str, ...] = ()
+    upvoted: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    version: int = 0
+
+    @property
+    def positives(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.saved + self.more + self.liked + self.upvoted))
+
+    @property
+    def negatives(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.hidden + self.less))
+
+    @property
+    def count(self) -> int:
+        """How many signals the feed learns from (categories only filter, so not counted)."""
+        return len(self.positives) + len(self.negatives) + len(self.authors) + len(self.topics)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchUpdate:
+    """A saved paper that changed since the reader last saw it: what changed, in words."""
+
+    paper: Paper
+    changes: tuple[str, ...]
+
+
 # -- deliver: subscriptions and digests --------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +183,7 @@ class Subscription:
     confirmed_at: datetime | None = None
     confirm_sent_at: datetime | None = None
     last_digest_date: date | None = None
+    reader_id: int | None = None  # the signed-in reader with the same address, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,10 +205,12 @@ class Digest:
     digest_date: date
     trending: tuple[Hit, ...] = ()
     for_you: tuple[Hit, ...] = ()
+    updates: tuple[WatchUpdate, ...] = ()  # the linked reader's saved papers that changed
+    reader_id: int | None = None  # the signed-in reader this subscriber is (same address)
 
     @property
     def count(self) -> int:
-        return len(self.trending) + len(self.for_you)
+        return len(self.trending) + len(self.for_you) + len(self.updates)
 
     @property
     def paper_ids(self) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from paperfeed.store.reader_roles import AccountStore, SignalStore
 from paperfeed.store.roles import (
     Database,
     DigestStore,
@@ -24,10 +25,11 @@ from paperfeed.store.shapes import TextQuery, Vectors, VectorSearch
 
 
 class Store(Database, PaperStore, FullTextStore, VectorStore, ReaderStore, VoteStore,
-            SubscriptionStore, DigestStore, LimitStore, TableCopy, Protocol):
+            SubscriptionStore, DigestStore, LimitStore, TableCopy, SignalStore, AccountStore,
+            Protocol):
     """Persistence for papers and everything attached to them; plain SQL behind it."""
 
 
-__all__ = ["Database", "DigestStore", "FullTextStore", "LimitStore", "PaperStore",
-           "ReaderStore", "Store", "SubscriptionStore", "TableCopy", "TextQuery",
+__all__ = ["AccountStore", "Database", "DigestStore", "FullTextStore", "LimitStore", "PaperStore",
+           "ReaderStore", "SignalStore", "Store", "SubscriptionStore", "TableCopy", "TextQuery",
            "VectorSearch", "VectorStore", "Vectors", "VoteStore"]

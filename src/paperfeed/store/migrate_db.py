@@ -16,7 +16,8 @@ from paperfeed.store import Store, open_store
 
 Progress = Callable[[str, int], None]  # (table, rows just copied)
 # Parents before children; tables added later by others come after these, alphabetically.
-ORDER = ("papers", "paper_versions", "readers", "votes", "spent_tokens", "subscriptions",
+ORDER = ("papers", "paper_versions", "readers", "votes", "signals", "followed_authors",
+         "spent_tokens", "subscriptions",
          "digest_sends", "digest_items", "embeddings", "ingest_state", "search_vocab",
          "search_vocab_tri")
 # Derived or internal: rebuilt by the target itself, never copied.

@@ -12,11 +12,15 @@ class Readers(SqlBase):
 
     def get_or_create_reader(self, email: str) -> int:
         address, stamp = email.strip().lower(), now()
-        with self.writing_one() as conn:
-            return int(self.value(
+        with self.writing() as conn:
+            reader = int(self.value(
                 conn, "INSERT INTO readers (email, created_at, last_seen) VALUES (?, ?, ?) "
                 "ON CONFLICT (email) DO UPDATE SET last_seen = excluded.last_seen RETURNING id",
                 (address, stamp, stamp)))
+            # one person, one account: their subscription (same address) is theirs
+            self.run(conn, "UPDATE subscriptions SET reader_id = ? WHERE email = ? AND "
+                     "reader_id IS NULL", (reader, address))
+        return reader
 
     def session_epoch(self, reader_id: int) -> int | None:
         with self.reading() as conn:

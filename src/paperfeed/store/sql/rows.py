@@ -14,7 +14,7 @@ SUBSCRIPTION_COLUMNS = ("id", "email", "topics", "categories", "frequency", "wee
                         "confirmed_at", "confirm_sent_at", "last_digest_date")
 
 LIST_COLUMNS = frozenset({"topics", "categories"})  # stored as JSON text, exported as lists
-HIDDEN_COLUMNS = frozenset({"id"})  # instance-local keys are not exported
+HIDDEN_COLUMNS = frozenset({"id", "reader_id"})  # instance-local keys are not exported
 
 # A digest send is settled (never claimed again) when sent, skipped, or failed for good.
 SETTLED = "(status IN ('sent', 'skipped') OR (status = 'failed' AND retry_at IS NULL))"
@@ -58,6 +58,7 @@ def row_to_subscription(row: Mapping[str, Any]) -> Subscription:
         confirmed_at=_moment(row["confirmed_at"]),
         confirm_sent_at=_moment(row["confirm_sent_at"]),
         last_digest_date=date.fromisoformat(last) if last else None,
+        reader_id=None if row["reader_id"] is None else int(row["reader_id"]),
     )
 
 

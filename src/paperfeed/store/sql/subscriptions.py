@@ -29,9 +29,10 @@ class Subscriptions(SqlBase):
         with self.writing() as conn:
             created = self.run(
                 conn, "INSERT INTO subscriptions (email, topics, categories, frequency, weekday, "
-                "send_hour, timezone, status, created_at, confirmed_at) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
-                (email, *prefs_values(prefs), status, ts(now), confirmed)).rowcount == 1
+                "send_hour, timezone, status, created_at, confirmed_at, reader_id) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM readers WHERE email = ?)) "
+                "ON CONFLICT (email) DO NOTHING",
+                (email, *prefs_values(prefs), status, ts(now), confirmed, email)).rowcount == 1
             row = self.run(conn, "SELECT * FROM subscriptions WHERE email = ?",
                            (email,)).fetchone()
         return row_to_subscription(row), created
@@ -138,6 +139,8 @@ class Subscriptions(SqlBase):
                 except (ValueError, self.database_error) as exc:
                     raise StoreError(f"subscription {record.get('email')!r}: {exc}") from None
                 added, updated = added + (not existed), updated + existed
+            self.run(conn, "UPDATE subscriptions SET reader_id = (SELECT r.id FROM readers r "
+                     "WHERE r.email = subscriptions.email) WHERE reader_id IS NULL")
         return added, updated
 
     def _put_subscription(self, conn: Connection, values: dict[str, Any]) -> bool:

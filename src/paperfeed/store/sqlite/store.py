@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from paperfeed.store.sql.accounts import Accounts
 from paperfeed.store.sql.digests import Digests
 from paperfeed.store.sql.health import Health
+from paperfeed.store.sql.library import Library
 from paperfeed.store.sql.limits import Limits
 from paperfeed.store.sql.readers import Readers
+from paperfeed.store.sql.signals import Signals
 from paperfeed.store.sql.subscriptions import Subscriptions
 from paperfeed.store.sql.votes import Votes
 from paperfeed.store.sqlite.fulltext import SqliteFullText
@@ -15,7 +18,8 @@ from paperfeed.store.sqlite.vectors import SqliteVectors
 
 
 class SqliteStore(SqlitePapers, SqliteFullText, SqliteTables, SqliteVectors, Readers, Votes,
-                  Subscriptions, Digests, Limits, Health):
+                  Subscriptions, Digests, Limits, Signals,
+                  Accounts, Library, Health):
     """Store on one SQLite file (stdlib sqlite3, WAL, FTS5); each thread its own connection."""
 
 
