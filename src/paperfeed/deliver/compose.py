@@ -9,17 +9,20 @@ paper, its votes) is gathered once per round and handed to paperfeed.rank's pure
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from paperfeed.config import Settings
 from paperfeed.deliver.digest import pick, take, window_days
 from paperfeed.index.embedder import Embedder
-from paperfeed.models import Digest, Hit, Paper, Preferences, Subscription
+from paperfeed.models import Digest, Hit, Paper, Preferences, ReaderSignals, Subscription
 from paperfeed.rank.foryou import blend, depth_for, newest_source, topic_source
 from paperfeed.rank.hits import to_hits
+from paperfeed.rank.personal import reader_feed
 from paperfeed.rank.query import parse_query
 from paperfeed.rank.search import MAX_DEPTH, SearchFilters, search_ranked
 from paperfeed.rank.trending import rank_rows, since, window_rows
+from paperfeed.rank.watch import watch_list
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery
 
@@ -57,17 +60,40 @@ class Composer:
         already = self.store.sent_paper_ids(sub.id)
         moment = as_of(day, self.now)
         window = window_days(sub, day)
+        reader = self._reader(sub)
+        hidden = set(reader.negatives) if reader is not None else set()
         trending = self.trending(moment, window, sub.prefs.categories)
-        top = take(trending, s.digest_trending_count, set(already))
+        top = take(trending, s.digest_trending_count, set(already) | hidden)
         mine: list[Hit] = []
-        if s.digest_for_you_count and (sub.prefs.topics or sub.prefs.categories):
+        if reader is not None and s.digest_for_you_count:
+            # the reader's own model (rank/personal.py), as on their /for-you page
+            mine = reader_feed(self.store, reader, since=(moment - timedelta(days=window))
+                               .date(), until=moment.date(), limit=s.digest_for_you_count,
+                               exclude=already | {h.paper.id for h in top},
+                               embedder=self.embedder)
+        elif s.digest_for_you_count and (sub.prefs.topics or sub.prefs.categories):
             # counted back from the ranking moment, not from the subscriber's local date,
             # which east of UTC is ahead of the newest listing day
             start = moment - timedelta(days=window)
             mine = self.for_you(sub.prefs, start.date(), already | {h.paper.id for h in top})
-        return pick(sub, day, trending=top, for_you=mine, already_sent=already,
-                    trending_count=s.digest_trending_count,
-                    for_you_count=s.digest_for_you_count)
+        digest = pick(sub, day, trending=top, for_you=mine, already_sent=already,
+                      trending_count=s.digest_trending_count,
+                      for_you_count=s.digest_for_you_count)
+        if reader is None:
+            return digest
+        return replace(digest, reader_id=reader.reader_id,
+                       updates=tuple(watch_list(self.store, reader.reader_id)))
+
+    def _reader(self, sub: Subscription) -> ReaderSignals | None:
+        """The signals of the reader this subscriber is (same address), with the
+        subscription's topics and categories added; None without any signal."""
+        reader_id = sub.reader_id if sub.reader_id is not None else \
+            self.store.subscription_reader(sub.id)
+        found = self.store.reader_signals(reader_id) if reader_id is not None else None
+        if found is None or found.count == 0:
+            return None
+        return replace(found, topics=tuple(dict.fromkeys(found.topics + sub.prefs.topics)),
+                       categories=found.categories or sub.prefs.categories)
 
     def trending(self, moment: datetime, days: int, categories: tuple[str, ...]) -> list[Hit]:
         """The trending list for a window (as rank.trending.trending ranks it), once a round."""

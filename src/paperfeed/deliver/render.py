@@ -130,8 +130,10 @@ class Renderer:
         unsubscribe = self.links.unsubscribe(sub)
         context = {
             "digest": digest, "count": n, "day": day_label(digest.digest_date),
-            "trending": [self._entry(h) for h in digest.trending],
-            "for_you": [self._entry(h) for h in digest.for_you],
+            "trending": [self._entry(h) + self._marks(sub, h) for h in digest.trending],
+            "for_you": [self._entry(h) + self._marks(sub, h) for h in digest.for_you],
+            "updates": [(u.paper.title, self.links.paper(u.paper.id), "; ".join(u.changes))
+                        for u in digest.updates],
             "topics": sub.prefs.topics, "categories": sub.prefs.categories,
             **self._footer(sub, unsubscribe),
         }
@@ -175,6 +177,11 @@ class Renderer:
                      Markup(env.get_template("_item.html").render(item)))  # noqa: S704 (escaped)
             self._entries[key] = found
         return found
+
+    def _marks(self, sub: Subscription, hit: Hit) -> tuple[str, str]:
+        """This subscriber's "more like this" and "less like this" links for a paper."""
+        return (self.links.signal(sub, hit.paper.id, "more"),
+                self.links.signal(sub, hit.paper.id, "less"))
 
     def _item(self, hit: Hit) -> dict[str, Any]:
         p = hit.paper

@@ -205,6 +205,8 @@ class DigestSender:
                                                            claim.digest_date)
         message = self.renderer.digest(digest, message_id=message_id, now=self.clock())
         mailer.send(message, commit=lambda mid: self._commit(claim, mid, digest))
+        if digest.updates and digest.reader_id is not None:  # shown once: now seen
+            self.store.mark_watched(digest.reader_id, [u.paper.id for u in digest.updates])
         return "sent"
 
     def _commit(self, claim: Claim, message_id: str, digest: Digest) -> None:

@@ -19,9 +19,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperfeed import __version__
 from paperfeed.config import Settings
-from paperfeed.deliver.links import CONFIRM_PATH, MANAGE_PATH, UNSUBSCRIBE_PATH
+from paperfeed.deliver.links import CONFIRM_PATH, MANAGE_PATH, SIGNAL_PATH, UNSUBSCRIBE_PATH
 from paperfeed.store import Store
-from paperfeed.web import api, api_hf, apidocs, feeds, ops, pages, signin, subscriptions
+from paperfeed.web import (
+    account,
+    api,
+    api_hf,
+    api_me,
+    apidocs,
+    digest_links,
+    feeds,
+    mine,
+    ops,
+    pages,
+    signin,
+    subscriptions,
+)
 from paperfeed.web.auth import Auth
 from paperfeed.web.cache import CachedPage, PageCache, VersionedStatic
 from paperfeed.web.httpkit import HeadAsGet, ReadOnlyCors
@@ -57,7 +70,9 @@ def _token_pages() -> list[Route]:
 
 ROUTES: list[APIRouter | Route] = [
     api_hf.router,  # /api/daily_papers, /api/papers/..., /papers/{id}.md
+    api_me.router,  # /api/v1/papers/{id}/save|hide|more|less, /api/v1/me/...
     api.router,  # /api/v1/...
+    Route("/feeds/for-you/{token}.{fmt}", account.private_feed),  # a reader's private feed
     feeds.router,  # /feeds/...
     Route("/healthz", ops.healthz),
     Route("/readyz", ops.readyz),
@@ -81,6 +96,22 @@ ROUTES: list[APIRouter | Route] = [
         "status_code": 202, "tags": ["subscriptions"],
         "summary": "Subscribe an address to the digest (double opt-in)"}),
     *_token_pages(),
+    Route(SIGNAL_PATH + "{token}", digest_links.signal_page),  # a digest item's more / less
+    Route(SIGNAL_PATH + "{token}", digest_links.signal_submit, "POST"),
+    # the reader's own feed, signals and data
+    Route("/signals", mine.signal_form, "POST"),
+    Route("/follow", mine.follow_form, "POST"),
+    Route("/for-you", mine.for_you_page),
+    Route("/onboarding", mine.onboarding_page),
+    Route("/onboarding", mine.interests_form, "POST"),
+    Route("/import", mine.import_form, "POST"),
+    Route("/saved", account.saved_page),
+    Route("/saved/seen", account.saved_seen, "POST"),
+    Route("/saved.{fmt}", account.saved_export),
+    Route("/account", account.account_page),
+    Route("/account/export.json", account.account_export),
+    Route("/account/feed-token", account.new_feed_token, "POST"),
+    Route("/account/delete", account.delete_account, "POST"),
     Route("/papers/{paper_id:path}", pages.paper_page),  # last: ids may hold slashes
 ]
 

@@ -13,6 +13,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from paperfeed.errors import TooManyMails
 
 MAX_BODY = 64 * 1024  # the largest form or JSON body any route takes is a few kB
+# Routes that take more: a reader's BibTeX library (10 MB, checked again with a clear message
+# by rank/library.py; the margin is for the form's other fields and multipart framing).
+LARGER = {"/import": 11 * 1024 * 1024}
 NO_BODY = ("GET", "HEAD", "OPTIONS")
 
 
@@ -23,21 +26,24 @@ class BodyLimit:
     more than max_bytes of one request, however the client sends it.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY,
+                 larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = LARGER if larger is None else larger
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in NO_BODY:
             await self.app(scope, receive, send)
             return
+        cap = self.larger.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > cap):
+            await self._refuse(send, cap)
             return
-        body = await self._read(receive)
+        body = await self._read(receive, cap)
         if body is None:
-            await self._refuse(send)
+            await self._refuse(send, cap)
             return
         replayed = False
 
@@ -50,7 +56,7 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _read(self, receive: Receive) -> bytes | None:
+    async def _read(self, receive: Receive, cap: int) -> bytes | None:
         """The whole body, or None when it grows over the cap (or the client left)."""
         parts, size = [], 0
         while True:
@@ -59,14 +65,14 @@ class BodyLimit:
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > cap:
                 return None
             parts.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(parts)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"the request body is over {self.max_bytes // 1024} kB"})
+    async def _refuse(self, send: Send, cap: int) -> None:
+        body = json.dumps({"detail": f"the request body is over {cap // 1024} kB"})
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode()),

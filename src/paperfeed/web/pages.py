@@ -61,8 +61,7 @@ async def cached_page(request: Request, template: str, build: Build) -> Response
         request.app.state.data_cache.version()
         context = _context(request, build, key, version)
         if reader is not None:
-            ids = views.shown_ids(context)
-            context = context | {"voted": request.app.state.store.has_voted(reader.id, ids)}
+            context = context | _readers_marks(request.app.state.store, reader.id, context)
         return render_html(request, template, context)
 
     html = await run_in_threadpool(work)
@@ -71,6 +70,16 @@ async def cached_page(request: Request, template: str, build: Build) -> Response
         cache.put(key, page, version)
         return page.response(request)
     return HTMLResponse(html, headers={"Cache-Control": "private, no-cache", "Vary": "Cookie"})
+
+
+def _readers_marks(store: Any, reader_id: int, context: dict[str, Any]) -> dict[str, Any]:
+    """What only this reader sees on a shared page: their votes and private signals."""
+    ids = views.shown_ids(context)
+    marks = {"voted": store.has_voted(reader_id, ids), "mine": store.signal_states(reader_id, ids)}
+    if "paper" in context:
+        signals = store.reader_signals(reader_id)
+        marks["followed"] = set(signals.authors) if signals is not None else set()
+    return marks
 
 
 # -- listings ------------------------------------------------------------------------------

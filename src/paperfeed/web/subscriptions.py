@@ -141,6 +141,26 @@ def _send_with(settings: Settings, store: Any, email: str, prefs: Preferences,
         subscribe(store, settings, email, prefs, now=_now(), send=mailer.send, client=client)
 
 
+def _signed_in_as(request: Request, email: str) -> bool:
+    """Whether the signed-in reader gave their own address: sign-in proved it is theirs, so
+    no confirmation mail is needed (one person, one account)."""
+    from paperfeed.web.auth import current_reader
+
+    reader = current_reader(request)
+    return reader is not None and email.strip().lower() == reader.email.strip().lower()
+
+
+def _subscribe(request: Request, email: str, prefs: Preferences) -> bool:
+    """Subscribe; True when it took effect at once (the reader's own address)."""
+    settings: Settings = request.app.state.settings
+    store = request.app.state.store
+    if _signed_in_as(request, email):
+        subscribe(store, settings, email, prefs, now=_now(), confirmed=True)
+        return True
+    _send_with(settings, store, email, prefs, client_address(request))
+    return False
+
+
 # -- subscribing ---------------------------------------------------------------------------
 
 def subscribe_form(request: Request, email: str = "") -> Response:
@@ -155,8 +175,11 @@ async def subscribe_submit(request: Request, form: Annotated[SubscribeForm, Form
     settings: Settings = request.app.state.settings
     try:
         prefs = _form_prefs(settings, form)
-        await run_in_threadpool(_send_with, settings, request.app.state.store, form.email,
-                                prefs, client_address(request))
+        if await run_in_threadpool(_subscribe, request, form.email, prefs):
+            return _message(request, "You are subscribed", "Your digest starts with the next "
+                            "send: you are signed in with this address, so there is nothing "
+                            "to confirm. Your signals shape its “for you” section.",
+                            link=("/account", "Your account"))
     except TooManyMails as exc:
         return too_many(request, exc)
     except InvalidSubscription as exc:
@@ -176,8 +199,9 @@ def subscribe_api(request: Request, body: SubscriptionRequest) -> Response:
         prefs = make_preferences(settings, topics=body.topics, categories=body.categories,
                                  frequency=body.frequency, weekday=body.weekday,
                                  send_hour=body.send_hour, timezone=body.timezone)
-        _send_with(settings, request.app.state.store, body.email, prefs,
-                   client_address(request))
+        if _subscribe(request, body.email, prefs):
+            return JSONResponse({"status": "active", "detail": "subscribed (you are signed "
+                                 "in with this address)"}, status_code=202)
     except TooManyMails as exc:
         return too_many(request, exc)
     except InvalidSubscription as exc:  # 422 in FastAPI's shape, which API clients parse

@@ -34,12 +34,47 @@
       .then(function () { button.disabled = false; });
   }
 
+  // The reader's private signals (save, more, less, hide): the answer lists every signal
+  // the paper now has, so a button whose opposite was just set is released too.
+  function showMarks(paper, kinds) {
+    var groups = document.querySelectorAll(".marks");
+    for (var i = 0; i < groups.length; i++) {
+      if (groups[i].getAttribute("data-paper") !== paper) continue;
+      var buttons = groups[i].querySelectorAll("button[data-kind]");
+      for (var j = 0; j < buttons.length; j++) {
+        var b = buttons[j], on = kinds.indexOf(b.getAttribute("data-kind")) >= 0;
+        b.setAttribute("aria-pressed", on ? "true" : "false");
+        b.textContent = b.getAttribute(on ? "data-pressed-label" : "data-label");
+        b.form.querySelector("input[name=on]").value = on ? "0" : "1";
+      }
+      var card = groups[i].closest(".card");
+      if (card) card.classList.toggle("is-hidden", kinds.indexOf("hide") >= 0);
+    }
+    var live = document.getElementById("live");
+    if (live) live.textContent = kinds.length ? "Marked: " + kinds.join(", ") + "." : "Mark removed.";
+  }
+
+  function mark(form) {
+    var button = form.querySelector("button");
+    button.disabled = true;
+    return fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { form.submit(); return null; }
+      return response.json().then(function (data) { showMarks(data.paper_id, data.signals); });
+    }).catch(function () { form.submit(); })
+      .then(function () { button.disabled = false; });
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.classList.contains("vote")) return;
+    if (!(form instanceof HTMLFormElement)) return;
+    var isVote = form.classList.contains("vote"), isMark = form.classList.contains("mark");
+    if (!isVote && !isMark) return;
     if (!window.fetch || !window.FormData) return;
     event.preventDefault();
-    vote(form);
+    if (isVote) vote(form); else mark(form);
   });
 
   function markShortAbstracts() {
