@@ -37,19 +37,24 @@ def load_query_embedder(settings: Settings, model: str | None = None) -> Embedde
 def _as_json(result: SearchResult) -> str:
     return json.dumps([{
         "id": h.paper.id, "title": h.paper.title, "score": round(h.score, 6),
+        "matches": n < result.matched,
         "votes": h.votes, "day": h.paper.day.isoformat() if h.paper.day else None,
         "categories": list(h.paper.categories), "authors": list(h.paper.author_names),
         "url": h.paper.url,
-    } for h in result.hits], ensure_ascii=False, indent=2)
+    } for n, h in enumerate(result.hits)], ensure_ascii=False, indent=2)
 
 
 def _print_table(result: SearchResult) -> None:
-    table = Table(title=f"{result.total} results", title_justify="left")
+    more = "+" if result.matched_more else ""
+    title = (f"{result.matched}{more} results match, {result.total - result.matched} related "
+             "ranked after them")
+    table = Table(title=title, title_justify="left")
     for name in ("#", "id", "title", "day", "score"):
         table.add_column(name, overflow="fold")
     for n, hit in enumerate(result.hits, start=1):
         day = hit.paper.day.isoformat() if hit.paper.day else ""
-        table.add_row(str(n), hit.paper.id, hit.paper.title, day, f"{hit.score:.3f}")
+        label = hit.paper.title if n <= result.matched else f"(related) {hit.paper.title}"
+        table.add_row(str(n), hit.paper.id, label, day, f"{hit.score:.3f}")
     Console().print(table)
 
 
@@ -64,7 +69,8 @@ def _print_table(result: SearchResult) -> None:
 @click.option("--since", type=_DATE, help="Only papers listed on or after YYYY-MM-DD.")
 @click.option("--until", type=_DATE, help="Only papers listed on or before YYYY-MM-DD.")
 @click.option("--has-code", is_flag=True, help="Only papers with a code link.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, best first.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON array: the matching results first, then the related ones.")
 @pass_ctx
 def search_command(ctx: Context, query: str, *, limit: int, mode: str, sort: str,
                    categories: tuple[str, ...], since: datetime | None, until: datetime | None,
@@ -77,7 +83,7 @@ def search_command(ctx: Context, query: str, *, limit: int, mode: str, sort: str
                             date_from=since.date() if since else None,
                             date_to=until.date() if until else None)
     result = search(ctx.store, query, mode=mode, filters=filters, sort=sort, limit=limit,
-                    embedder=embedder)
+                    embedder=embedder, match=True)
     if as_json:
         click.echo(_as_json(result))
     else:

@@ -21,6 +21,7 @@ from paperfeed.config import Settings
 from paperfeed.deliver.links import Links
 from paperfeed.deliver.mailer import envelope_sender
 from paperfeed.models import Digest, Hit, Preferences, Subscription
+from paperfeed.plaintext import plain_text
 from paperfeed.safeurl import safe_url, safe_urls
 
 SNIPPET_CHARS = 300
@@ -192,10 +193,10 @@ class Renderer:
         code = next(iter(safe_urls(p.code_urls)), None)
         links = [(label, url) for label, url in (
             ("abstract", safe_url(p.url)), ("PDF", safe_url(p.pdf_url)), ("code", code)) if url]
-        return {"id": p.id, "title": p.title, "url": self.links.paper(p.id),
+        return {"id": p.id, "title": plain_text(p.title), "url": self.links.paper(p.id),
                 "meta": " · ".join(x for x in (authors, category, votes) if x),
                 "links": links, "code_url": code,
-                "snippet": snippet(p.abstract), "reason": hit.reason}
+                "snippet": snippet(plain_text(p.abstract)), "reason": hit.reason}
 
     def _message(self, sub: Subscription, subject: str, template: str,
                  context: dict[str, Any], *, now: datetime,

@@ -14,6 +14,7 @@ from itertools import zip_longest
 from paperfeed.index.embedder import Embedder
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.hits import hits_for
+from paperfeed.rank.match import only_matching
 from paperfeed.rank.search import SearchFilters, search_ranked
 from paperfeed.rank.similar import similar_ranked
 from paperfeed.store import Store
@@ -63,14 +64,16 @@ def for_you(store: Store, *, liked: Sequence[str] = (), topics: Sequence[str] = 
     """Gathers papers matching any topic or like any liked paper, in the categories (if
     given), listed since `since` (if given); liked and excluded papers never appear.
 
-    Topics use the search syntax ("protein design -diffusion"). Without topics or liked
-    papers, the newest papers of the categories are returned. Each Hit.reason says why.
+    Topics use the search syntax ("protein design -diffusion"); only papers that match a
+    topic (rank/match.py) are listed for it, never the merely nearest, so a day without any
+    gives fewer papers or none. Without topics or liked papers, the newest papers of the
+    categories are returned. Each Hit.reason says why.
     """
     filters = SearchFilters(categories=tuple(categories),
                             date_from=since.date() if since else None)
     depth = depth_for(limit)
-    sources = [topic_source(t, search_ranked(store, t, filters=filters, need=depth,
-                                             embedder=embedder)[0][:depth])
+    sources = [topic_source(t, only_matching(store, t, search_ranked(
+        store, t, filters=filters, need=depth, embedder=embedder)[0], embedder)[:depth])
                for t in topics if t.strip()]
     query = TextQuery(categories=filters.categories, date_from=filters.date_from)
     sources += [liked_source(paper, similar_ranked(store, paper, limit=depth,

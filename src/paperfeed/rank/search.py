@@ -21,6 +21,7 @@ from paperfeed.models import Hit
 from paperfeed.rank import bm25
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
+from paperfeed.rank.match import matches_first
 from paperfeed.rank.query import ParsedQuery, parse_query
 from paperfeed.rank.spelling import corrections
 from paperfeed.store import Store
@@ -52,11 +53,17 @@ class SearchFilters:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """One page of hits, how many results can be paged through, and the words to highlight."""
+    """One page of hits, how many results can be paged through, and the words to highlight.
+
+    With match=True (see search) the results that match the query come first and matched
+    counts them; matched_more says more may match beyond the papers ranked.
+    """
 
     hits: list[Hit]
     total: int
     terms: tuple[str, ...]
+    matched: int = 0
+    matched_more: bool = False
 
 
 def word_groups(words: Sequence[str], counts: Mapping[str, int],
@@ -181,18 +188,24 @@ def dense_text(parsed: ParsedQuery, fixes: dict[str, str]) -> str:
 def search(store: Store, query: str, *, mode: str = "hybrid",
            filters: SearchFilters = SearchFilters(), sort: str = "relevance", limit: int = 20,
            offset: int = 0, embedder: Embedder | None = None,
-           dense_weight: float = DENSE_WEIGHT) -> SearchResult:
+           dense_weight: float = DENSE_WEIGHT, match: bool = False) -> SearchResult:
     """Gathers papers for a reader's query, best first (or by date or votes), one page at a time.
 
     Semantic and hybrid fall back to keyword search when no embedder is given or no paper
     has a vector from it yet. Any query string works; a query of filters only (cat:cs.LG)
-    lists the matching papers newest first.
+    lists the matching papers newest first. match=True puts the results that match the
+    query (rank/match.py) first, in their order, and counts them.
     """
     ranked, terms = search_ranked(store, query, mode=mode, filters=filters, sort=sort,
                                   need=offset + limit, embedder=embedder,
                                   dense_weight=dense_weight)
+    fitting = len(ranked)
+    if match and parse_query(query).has_text:
+        ranked, fitting = matches_first(store, query, ranked, embedder)
     page = ranked[offset:offset + max(0, limit)]
-    return SearchResult(hits=hits_for(store, page), total=len(ranked), terms=terms)
+    depth = min(MAX_DEPTH, max(DEPTH, offset + limit))
+    return SearchResult(hits=hits_for(store, page), total=len(ranked), terms=terms,
+                        matched=fitting, matched_more=match and fitting >= depth)
 
 
 def search_ranked(store: Store, query: str, *, mode: str = "hybrid",

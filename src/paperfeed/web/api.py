@@ -101,15 +101,18 @@ def search_papers(
     date_from: date | None = None, date_to: date | None = None, has_code: bool = False,
     limit: Limit = 20, offset: Offset = 0,
 ) -> Response:
-    """Keyword, semantic or hybrid search with filters; semantic needs an embedding model."""
+    """Keyword, semantic or hybrid search with filters; semantic needs an embedding model.
+    The results that match come first (total counts them), then the related ones."""
     used, model = search_mode(request, mode)
     filters = SearchFilters(categories=categories(category), date_from=date_from,
                             date_to=date_to, has_code=has_code)
     result = search(request.app.state.store, q, mode=used, filters=filters, sort=sort,
-                    limit=limit, offset=offset, embedder=model)
+                    limit=limit, offset=offset, embedder=model, match=True)
     page = SearchPage(items=_items(request, result.hits), limit=limit, offset=offset,
                       sort=sort, next_offset=next_offset(offset, limit, len(result.hits)),
-                      query=q, mode=used, total=result.total, terms=list(result.terms))
+                      query=q, mode=used, total=result.matched,
+                      total_more=result.matched_more, related=result.total - result.matched,
+                      terms=list(result.terms))
     return _json(request, page, [h.paper.id for h in result.hits])
 
 

@@ -87,7 +87,10 @@ class SearchPage(PaperPage):
     query: str
     mode: str = Field(description="The mode used: semantic and hybrid fall back to keyword "
                       "when no embedding model is installed.")
-    total: int
+    total: int = Field(description="Results that match the query; they come first, the "
+                       "related results ranked after them.")
+    total_more: bool = Field(description="More papers may match than the ones ranked.")
+    related: int = Field(description="Results after the matching ones: near, not matching.")
     terms: list[str]
 
 

@@ -119,12 +119,14 @@ def search_feed(
     date_from: date | None = None, date_to: date | None = None, has_code: bool = False,
     limit: Limit = 50,
 ) -> Response:
-    """The results of a search, newest first by default, with the search page's filters."""
+    """The papers that match a search (never the merely nearest ones), newest first by
+    default, with the search page's filters."""
     used, model = search_mode(request, mode)
     filters = SearchFilters(categories=categories(category), date_from=date_from,
                             date_to=date_to, has_code=has_code)
     result = search(request.app.state.store, q, mode=used, filters=filters, sort=sort,
-                    limit=limit, embedder=model)
+                    limit=limit, embedder=model, match=True)
     html = "/search?" + request.url.query
     return _feed(request, fmt, _info(request, f"search “{q}”",
-                                     f"Papers matching {q}, by {sort}.", html), result.hits)
+                                     f"Papers matching {q}, by {sort}.", html),
+                 result.hits[:result.matched])

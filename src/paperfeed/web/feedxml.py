@@ -1,6 +1,7 @@
 """RSS 2.0 and Atom 1.0 documents built with xml.etree: every text is escaped by the library.
 
-Pure: papers and feed facts in, UTF-8 bytes out. Characters XML 1.0 forbids (control codes,
+Pure: papers and feed facts in, UTF-8 bytes out. Titles and abstracts are plain text, their
+LaTeX made readable (paperfeed.plaintext). Characters XML 1.0 forbids (control codes,
 lone surrogates) are dropped from every text first, so a stray byte in an abstract can never
 make a feed unreadable.
 """
@@ -18,6 +19,7 @@ from urllib.parse import quote
 
 from paperfeed import __version__
 from paperfeed.models import Paper
+from paperfeed.plaintext import plain_text
 from paperfeed.safeurl import safe_url
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -103,7 +105,7 @@ def _a(tag: str) -> str:
 def _atom_entry(feed: ET.Element, paper: Paper, info: FeedInfo, fallback: datetime) -> None:
     entry = _sub(feed, _a("entry"))
     _sub(entry, _a("id"), atom_id(paper.id))
-    _sub(entry, _a("title"), paper.title, type="text")
+    _sub(entry, _a("title"), plain_text(paper.title), type="text")
     _sub(entry, _a("link"), rel="alternate", type="text/html",
          href=paper_link(info.base_url, paper.id))
     url, pdf_url = safe_url(paper.url), safe_url(paper.pdf_url)
@@ -121,7 +123,7 @@ def _atom_entry(feed: ET.Element, paper: Paper, info: FeedInfo, fallback: dateti
         _sub(_sub(entry, _a("author")), _a("name"), author.name)
     for category in paper.categories:
         _sub(entry, _a("category"), term=category, scheme=ARXIV_SCHEME)
-    _sub(entry, _a("summary"), paper.abstract, type="text")
+    _sub(entry, _a("summary"), plain_text(paper.abstract), type="text")
 
 
 def atom(info: FeedInfo, papers: Sequence[Paper]) -> bytes:
@@ -145,7 +147,7 @@ def atom(info: FeedInfo, papers: Sequence[Paper]) -> bytes:
 
 def _rss_item(channel: ET.Element, paper: Paper, info: FeedInfo) -> None:
     item = _sub(channel, "item")
-    _sub(item, "title", paper.title)
+    _sub(item, "title", plain_text(paper.title))
     _sub(item, "link", paper_link(info.base_url, paper.id))
     _sub(item, "guid", paper.id, isPermaLink="false")
     first = published(paper)
@@ -159,7 +161,7 @@ def _rss_item(channel: ET.Element, paper: Paper, info: FeedInfo) -> None:
     if url:
         _sub(item, f"{{{ATOM}}}link", rel="related", type="text/html", href=url)
     # Readers take <description> as HTML: escape the abstract so that it shows as text.
-    _sub(item, "description", html.escape(clean(paper.abstract), quote=False))
+    _sub(item, "description", html.escape(clean(plain_text(paper.abstract)), quote=False))
 
 
 def rss(info: FeedInfo, papers: Sequence[Paper]) -> bytes:

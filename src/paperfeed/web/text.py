@@ -10,13 +10,9 @@ from xml.etree.ElementTree import Element
 
 from markupsafe import Markup, escape
 
+from paperfeed.plaintext import MATH as _MATH
 from paperfeed.safeurl import safe_url
 
-# $$display$$, $inline$, \(inline\), \[display\]; an escaped \$ is a dollar sign, not math.
-_MATH = re.compile(r"(?<!\\)\$\$(?P<dd>[^$]{1,600}?)\$\$"
-                   r"|(?<![\\$])\$(?P<d>[^$]{1,400}?)(?<!\\)\$"
-                   r"|\\\((?P<p>.{1,400}?)\\\)"
-                   r"|\\\[(?P<b>.{1,600}?)\\\]", re.S)
 _MAX_FORMULAS = 200  # per text; the rest stays as written
 _ENTITY = re.compile(r"&#x([0-9A-Fa-f]{1,6});")
 _ATTR_VALUE = re.compile(r"^[\w .%#+-]{0,40}$")

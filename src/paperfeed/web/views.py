@@ -172,6 +172,7 @@ def search_page(view: Viewer, form: SearchForm, embedder: Any) -> dict[str, Any]
                                                  *COMMON_CATEGORIES])),
         "searched": bool(form.q.strip() or filters != SearchFilters()),
         "hits": [], "total": 0, "terms": (), "voted": set(), "has_next": False,
+        "matched": 0, "matched_more": False, "offset": 0,
         "active_filters": False,
         "page_url": lambda n: form.url(page=str(n)) if n > 1 else form.url(),
     }
@@ -180,9 +181,10 @@ def search_page(view: Viewer, form: SearchForm, embedder: Any) -> dict[str, Any]
     size = view.settings.page_size
     offset = min((form.page - 1) * size, MAX_RESULTS)
     result = search(view.store, form.q, mode=mode, filters=filters, sort=form.sort,
-                    limit=size, offset=offset, embedder=embedder)
+                    limit=size, offset=offset, embedder=embedder, match=True)
     return context | {
         "hits": result.hits, "total": result.total, "terms": result.terms,
+        "matched": result.matched, "matched_more": result.matched_more, "offset": offset,
         "has_next": offset + len(result.hits) < min(result.total, MAX_RESULTS),
         "active_filters": filters != SearchFilters(), "relax_links": _relax(form, mode),
     }

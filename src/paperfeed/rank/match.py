@@ -1,0 +1,204 @@
+"""Whether a paper matches a topic: a yes or no, separate from how search ranks.
+
+Search ranks every paper, and the nearest ones are always there to show; a digest's
+"matches topic", a topic feed and a result count must only claim papers that fit. The
+evidence: the topic's informative words (each weighted by idf, so "models" counts little
+and "protein" much) found close together in one sentence of the title or abstract, or
+anywhere; and, when the topic has a vector, how unusually similar the paper is to it for
+the model that made the vectors (a z-score against the topic's similarities to papers in
+general; index/calibration.py). Every threshold is a ratio or a z-score, so it means the
+same at 5 k and at 1 M papers and for every model; bench/topic_match.py measures them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer  # type: ignore[import-untyped]
+
+from paperfeed.index.calibration import Yardstick, yardstick
+from paperfeed.index.embedder import Embedder
+from paperfeed.index.vectors import index_for
+from paperfeed.models import Paper
+from paperfeed.rank.query import STOPWORDS, parse_query
+from paperfeed.store import Store
+from paperfeed.store.base import Vectors
+from paperfeed.store.terms import words
+
+NEAR = 0.9  # share of the topic's word weight a paper must have close together
+FLOOR = 1.0  # ... with a similarity of at least this z-score (when the topic has a vector)
+COVERAGE = 0.5  # or this share of the weight anywhere
+HIGH = 4.0  # ... with a similarity of at least this z-score
+KEYWORD_ONLY = 0.99  # near share needed when there is no vector to confirm the meaning
+SPAN = 2  # words are close when within the topic's word count + SPAN content words
+
+_STEMMER = snowballstemmer.stemmer("english")
+_VOWELS = frozenset("aeiouy")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])")
+_JOINED = re.compile(r"\w+(?:-\w+)+")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball English (as PostgreSQL's full text stems), and an acronym's plural as its
+    singular (llms -> llm), which Snowball keeps apart."""
+    if len(word) >= 4 and word.endswith("s") and not _VOWELS.intersection(word[:-1]):
+        word = word[:-1]
+    found: str = _STEMMER.stemWord(word)
+    return found
+
+
+@lru_cache(maxsize=32768)
+def tokens(title: str, abstract: str) -> tuple[str | None, ...]:
+    """The stems of title and abstract in order, stop words left out, None after each
+    sentence; hyphenated words also count joined ("fine-tuning" gives finetun too)."""
+    out: list[str | None] = []
+    for sentence in (title, *_SENTENCE.split(abstract)):
+        out += [stem(w) for w in words(sentence) if w not in STOPWORDS]
+        out += [stem(w.replace("-", "")) for w in _JOINED.findall(sentence.lower())]
+        out.append(None)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic made ready for matching: its stems with their weights, and its vector."""
+
+    text: str
+    weights: Mapping[str, float]  # stem -> idf weight
+    vector: Vectors | None = None
+    scale: Yardstick | None = None
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values())
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a paper does or does not match a topic."""
+
+    coverage: float  # share of the topic's word weight anywhere in title and abstract
+    near: float  # the same within one sentence, the words close together
+    z: float | None  # similarity on the topic's yardstick (None: no vector)
+
+    @property
+    def matches(self) -> bool:
+        if self.z is None:
+            return self.near >= KEYWORD_ONLY
+        return (self.near >= NEAR and self.z >= FLOOR) or \
+            (self.coverage >= COVERAGE and self.z >= HIGH)
+
+
+def weights(topic_words: Iterable[str], counts: Mapping[str, int],
+            papers: int) -> dict[str, float]:
+    """idf weight per stem of the topic's words (counts: papers per word, from the store's
+    vocabulary; a word no paper has weighs most), so "models" counts little beside
+    "protein"; equal weights when no word tells (a word in every paper of a tiny store)."""
+    n = max(papers, 1)
+    out: dict[str, float] = {}
+    for word in topic_words:
+        weight = math.log((n + 1) / (min(counts.get(word, 0), n) + 0.5))
+        key = stem(word)
+        out[key] = max(out.get(key, 0.0), weight)
+    if out and not any(out.values()):
+        out = dict.fromkeys(out, 1.0)
+    return out
+
+
+def prepare(store: Store, text: str, embedder: Embedder | None = None) -> Topic:
+    """A topic typed as a search query (words, "phrases"; filters are the search's job)."""
+    parsed = parse_query(text)
+    topic_words = list(dict.fromkeys([*parsed.words, *(w for p in parsed.phrases for w in p)]))
+    counts = store.term_counts(topic_words) if topic_words else {}
+    topic = Topic(text=parsed.text, weights=weights(topic_words, counts, store.count_papers()))
+    if embedder is None or not parsed.text:
+        return topic
+    index = index_for(store, embedder.name)
+    if not len(index):
+        return topic
+    vector = encode(embedder, parsed.text)
+    return Topic(text=topic.text, weights=topic.weights, vector=vector,
+                 scale=yardstick(store, index, vector))
+
+
+_vectors: dict[tuple[str, str], Vectors] = {}
+
+
+def encode(embedder: Embedder, text: str) -> Vectors:
+    """A topic's vector, kept (topics repeat across subscribers and digests)."""
+    key = (embedder.name, text)
+    found = _vectors.get(key)
+    if found is None:
+        if len(_vectors) > 4096:
+            _vectors.clear()
+        found = _vectors[key] = embedder.embed([text])[0]
+    return found
+
+
+def evidence(topic: Topic, paper: Paper, similarity: float | None) -> Evidence:
+    """How well one paper fits the topic."""
+    total = topic.total
+    if not total:
+        return Evidence(coverage=0.0, near=0.0, z=None)
+    seq = tokens(paper.title, paper.abstract)
+    have = set(seq)
+    coverage = sum(w for s, w in topic.weights.items() if s in have) / total
+    near = _near(topic.weights, seq, len(topic.weights) + SPAN) / total
+    z = None
+    if similarity is not None and topic.scale is not None:
+        z = topic.scale.z(similarity)
+    return Evidence(coverage=coverage, near=near, z=z)
+
+
+def _near(weights: Mapping[str, float], seq: Sequence[str | None], span: int) -> float:
+    """The most topic weight found within span consecutive stems of one sentence."""
+    best = 0.0
+    for start, first in enumerate(seq):
+        if first is None or first not in weights:
+            continue
+        found: set[str] = set()
+        for s in seq[start:start + span]:
+            if s is None:
+                break
+            if s in weights:
+                found.add(s)
+        best = max(best, sum(weights[s] for s in found))
+    return best
+
+
+def matching(store: Store, topic: Topic, papers: Iterable[Paper],
+             embedder: Embedder | None = None) -> set[str]:
+    """Gathers the ids of the papers that match the topic (their similarities from the
+    model's index)."""
+    papers = list(papers)
+    sims: dict[str, float] = {}
+    if topic.vector is not None and topic.scale is not None and embedder is not None:
+        sims = index_for(store, embedder.name).scores(topic.vector, [p.id for p in papers])
+    return {p.id for p in papers if evidence(topic, p, sims.get(p.id)).matches}
+
+
+def matches_first(store: Store, query: str, ranked: Sequence[tuple[str, float]],
+                  embedder: Embedder | None,
+                  papers: Mapping[str, Paper] | None = None) -> tuple[list[tuple[str, float]], int]:
+    """Gathers ranked with the papers that match query first (each part in its order), and
+    how many match. papers: those already read, by id (the rest are read here)."""
+    ids = [pid for pid, _ in ranked]
+    known = dict(papers or {})
+    known.update((p.id, p) for p in store.get_papers([i for i in ids if i not in known]))
+    found = matching(store, prepare(store, query, embedder),
+                     (known[i] for i in ids if i in known), embedder)
+    first = [r for r in ranked if r[0] in found]
+    return first + [r for r in ranked if r[0] not in found], len(first)
+
+
+def only_matching(store: Store, query: str, ranked: Sequence[tuple[str, float]],
+                  embedder: Embedder | None,
+                  papers: Mapping[str, Paper] | None = None) -> list[tuple[str, float]]:
+    """Gathers the rows of ranked whose papers match query, in order."""
+    first, count = matches_first(store, query, ranked, embedder, papers)
+    return first[:count]
