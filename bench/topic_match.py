@@ -129,8 +129,10 @@ def sentences(title: str, abstract: str) -> list[str]:
 
 def fits(rules: dict[str, list[str]], title: str, abstract: str) -> dict[str, bool]:
     """A paper fits a topic when one sentence (the title is one) has every pattern."""
+    text = f"{title}\n{abstract}"
     parts = sentences(title, abstract)
-    return {t: any(all(re.search(p, s, re.I) for p in pats) for s in parts)
+    return {t: all(re.search(p, text, re.I) for p in pats) and
+            any(all(re.search(p, s, re.I) for p in pats) for s in parts)
             for t, pats in rules.items()}
 
 

@@ -33,7 +33,7 @@ NEAR = 0.9  # share of the topic's word weight a paper must have close together
 FLOOR = 1.0  # ... with a similarity of at least this z-score (when the topic has a vector)
 COVERAGE = 0.5  # or this share of the weight anywhere
 HIGH = 4.0  # ... with a similarity of at least this z-score
-KEYWORD_ONLY = 0.99  # near share needed when there is no vector to confirm the meaning
+KEYWORD_ONLY = 0.99  # share needed anywhere when there is no vector: every word
 SPAN = 2  # words are close when within the topic's word count + SPAN content words
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -89,7 +89,7 @@ class Evidence:
     @property
     def matches(self) -> bool:
         if self.z is None:
-            return self.near >= KEYWORD_ONLY
+            return self.coverage >= KEYWORD_ONLY
         return (self.near >= NEAR and self.z >= FLOOR) or \
             (self.coverage >= COVERAGE and self.z >= HIGH)
 
