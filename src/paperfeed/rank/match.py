@@ -3,9 +3,9 @@
 Search ranks every paper, and the nearest ones are always there to show; a digest's
 "matches topic", a topic feed and a result count must only claim papers that fit. The
 evidence: the topic's informative words (each weighted by idf, so "models" counts little
-and "protein" much) found close together in one sentence of the title or abstract, or
-anywhere; and, when the topic has a vector, how unusually similar the paper is to it for
-the model that made the vectors (a z-score against the topic's similarities to papers in
+and "protein" much) found close together in one sentence of the title or abstract; and,
+when the topic has a vector, how unusually similar the paper is to it for the model that
+made the vectors (a z-score against the topic's similarities to papers in
 general; index/calibration.py). Every threshold is a ratio or a z-score, so it means the
 same at 5 k and at 1 M papers and for every model; bench/topic_match.py measures them.
 """
@@ -30,9 +30,7 @@ from paperfeed.store.base import Vectors
 from paperfeed.store.terms import words
 
 NEAR = 0.9  # share of the topic's word weight a paper must have close together
-FLOOR = 1.0  # ... with a similarity of at least this z-score (when the topic has a vector)
-COVERAGE = 0.5  # or this share of the weight anywhere
-HIGH = 4.0  # ... with a similarity of at least this z-score
+FLOOR = 1.0  # ... and a similarity of at least this z-score (when the topic has a vector)
 KEYWORD_ONLY = 0.99  # share needed anywhere when there is no vector: every word
 SPAN = 2  # words are close when within the topic's word count + SPAN content words
 
@@ -90,8 +88,7 @@ class Evidence:
     def matches(self) -> bool:
         if self.z is None:
             return self.coverage >= KEYWORD_ONLY
-        return (self.near >= NEAR and self.z >= FLOOR) or \
-            (self.coverage >= COVERAGE and self.z >= HIGH)
+        return self.near >= NEAR and self.z >= FLOOR
 
 
 def weights(topic_words: Iterable[str], counts: Mapping[str, int],
