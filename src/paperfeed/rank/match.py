@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,7 +35,7 @@ FLOOR = 1.0  # ... and a similarity of at least this z-score (when the topic has
 KEYWORD_ONLY = 0.99  # share needed anywhere when there is no vector: every word
 SPAN = 2  # words are close when within the topic's word count + SPAN content words
 
-_STEMMER = snowballstemmer.stemmer("english")
+_local = threading.local()  # a Snowball stemmer keeps its word in itself: one per thread
 _VOWELS = frozenset("aeiouy")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])")
 _JOINED = re.compile(r"\w+(?:-\w+)+")
@@ -46,7 +47,10 @@ def stem(word: str) -> str:
     singular (llms -> llm), which Snowball keeps apart."""
     if len(word) >= 4 and word.endswith("s") and not _VOWELS.intersection(word[:-1]):
         word = word[:-1]
-    found: str = _STEMMER.stemWord(word)
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    found: str = stemmer.stemWord(word)
     return found
 
 
