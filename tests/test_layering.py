@@ -15,13 +15,15 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "paperfeed"
 # The base every part may use: shapes, errors, settings, and the few pure checks that must be
-# one function everywhere (safe links, e-mail addresses) and process-wide logging set-up.
-BASE = {"models", "errors", "config", "safeurl", "addresses", "logs"}
+# one function everywhere (safe links, e-mail addresses, LaTeX as text) and process-wide
+# logging set-up.
+BASE = {"models", "errors", "config", "safeurl", "addresses", "logs", "plaintext"}
 # What each part may import besides itself; anything not named here is at the top (cli,
 # worker, transfer, __main__) and may import everything.
 ALLOWED: dict[str, set[str]] = {
     "models": {"errors"},
     "errors": set(),
+    "plaintext": set(),  # LaTeX as readable text: for web and deliver alike
     "config": {"errors", "models"},
     "signing": {"errors"},
     "safeurl": set(),

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paperfeed.index.vectors import VectorIndex
 from paperfeed.store import Store
-from paperfeed.store.base import Vectors
+from paperfeed.store.base import Vectors, VectorSearch
 
 REFERENCE = 1000  # papers in the sample
 SLICES = 10  # the sample is taken from this many evenly spread places in the listing
@@ -38,7 +37,7 @@ class Yardstick:
         return (similarity - self.mean) / self.std
 
 
-def reference(store: Store, index: VectorIndex) -> Vectors:
+def reference(store: Store, index: VectorSearch) -> Vectors:
     """Up to REFERENCE stored vectors of the index's model, from papers spread over the
     whole listing; drawn once per process and model, redrawn as the model's vectors grow."""
     key, count = (store.url, index.model), len(index)
@@ -64,7 +63,7 @@ def _draw(store: Store, model: str) -> Vectors:
     return np.stack([vectors[i] for i in sorted(vectors)]).astype(np.float32)
 
 
-def yardstick(store: Store, index: VectorIndex, vector: Vectors) -> Yardstick | None:
+def yardstick(store: Store, index: VectorSearch, vector: Vectors) -> Yardstick | None:
     """The yardstick for one text's vector; None when too few papers have vectors."""
     sample = reference(store, index)
     if len(sample) < MIN_REFERENCE or sample.shape[1] != vector.shape[0]:
