@@ -171,7 +171,8 @@ def main() -> None:
     ap.add_argument("--model", default="minilm-static-256")
     ap.add_argument("--sample-days", type=int)
     ap.add_argument("--sample-weeks", type=int)
-    ap.add_argument("--dump", type=Path, help="write every candidate's evidence here")
+    ap.add_argument("--dump", type=Path,
+                    help="write (topic, window days, paper, similarity, fits) per candidate")
     ap.add_argument("--sweep", action="store_true", help="print a threshold grid (TUNE)")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO / "src"))
@@ -204,6 +205,7 @@ def run(args: argparse.Namespace) -> None:
     print(f"papers: {store.count_papers()}, days: {len(days)}, model: {args.model}, "
           f"{platform.processor() or platform.machine()}, python {platform.python_version()}")
     features: list[tuple[str, int, float, float, float | None, bool]] = []
+    dump: list[tuple[str, int, str, float | None, bool]] = []
     tallies: dict[tuple[str, int, str], Tally] = defaultdict(Tally)
     started = time.perf_counter()
     for size, n in ((1, args.sample_days), (7, args.sample_weeks)):
@@ -226,6 +228,7 @@ def run(args: argparse.Namespace) -> None:
                 for p in ranked:
                     ev = match.evidence(prepared, p, sims.get(p.id))
                     features.append((part, size, ev.coverage, ev.near, ev.z, p.id in fit))
+                    dump.append((topic, size, p.id, sims.get(p.id), p.id in fit))
                     if ev.matches:
                         claimed.add(p.id)
                 tallies[(part, size, "match")].add(claimed, fit)
@@ -247,7 +250,7 @@ def run(args: argparse.Namespace) -> None:
             print(f"{part} {size}d: fitting papers within the top {DEPTH}: "
                   f"{t.tp}/{t.tp + t.fn}")
     if args.dump:
-        args.dump.write_text(json.dumps(features))
+        args.dump.write_text(json.dumps(dump))
     if args.sweep:
         sweep([f for f in features if f[0] == "tune"])
 
