@@ -13,10 +13,9 @@ import pytest
 
 from digest_data import sample_papers
 from paperfeed.config import load_settings
-from paperfeed.deliver.links import Links
+from paperfeed.deliver.links import Links, Tokens
 from paperfeed.deliver.mailer import wire_bytes
 from paperfeed.deliver.render import Renderer
-from paperfeed.deliver.tokens import Tokens
 from paperfeed.models import Digest, Hit, Paper, Preferences, Subscription
 from paperfeed.plaintext import plain_text
 from paperfeed.web import feedxml

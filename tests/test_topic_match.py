@@ -22,9 +22,8 @@ from fastapi.testclient import TestClient
 from conftest import REPO
 from paperfeed.config import Settings, load_settings
 from paperfeed.deliver.compose import Composer
-from paperfeed.deliver.links import Links
+from paperfeed.deliver.links import Links, Tokens
 from paperfeed.deliver.render import Renderer
-from paperfeed.deliver.tokens import Tokens
 from paperfeed.index.build import build_index
 from paperfeed.index.embedder import Embedder, load_embedder
 from paperfeed.ingest.jsonl import SOURCE, read_jsonl

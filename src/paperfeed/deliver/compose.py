@@ -18,9 +18,10 @@ from paperfeed.index.embedder import Embedder
 from paperfeed.models import Digest, Hit, Paper, Preferences, ReaderSignals, Subscription
 from paperfeed.rank.foryou import blend, depth_for, newest_source, topic_source
 from paperfeed.rank.hits import to_hits
+from paperfeed.rank.match import only_matching
 from paperfeed.rank.personal import reader_feed
 from paperfeed.rank.query import parse_query
-from paperfeed.rank.search import MAX_DEPTH, SearchFilters, search_ranked
+from paperfeed.rank.search import DEPTH, MAX_DEPTH, SearchFilters, search_ranked
 from paperfeed.rank.trending import rank_rows, since, window_rows
 from paperfeed.rank.watch import watch_list
 from paperfeed.store import Store
@@ -50,6 +51,7 @@ class Composer:
         self._votes_since: dict[datetime, dict[str, list[datetime]]] = {}
         self._searches: dict[tuple[str, tuple[str, ...], date, int], Ranked] = {}
         self._topics: dict[tuple[str, tuple[str, ...], date, int], Ranked] = {}
+        self._matching: dict[tuple[str, tuple[str, ...], date, int], Ranked] = {}
         self._allowed: dict[tuple[tuple[str, ...], date], frozenset[str]] = {}
         self._papers: dict[str, Paper | None] = {}
         self._votes: dict[str, int] = {}
@@ -116,7 +118,7 @@ class Composer:
         """The "for you" papers listed since day (as rank.foryou.for_you picks them)."""
         limit = self.settings.digest_for_you_count
         depth = depth_for(limit)
-        sources = [topic_source(t, self.topic(t, prefs.categories, day, depth))
+        sources = [topic_source(t, self.matching(t, prefs.categories, day, depth))
                    for t in prefs.topics if t.strip()]
         if not sources and prefs.categories:
             newest = self.search("", prefs.categories, day, depth)
@@ -124,6 +126,18 @@ class Composer:
         picked = blend(sources, exclude, limit)
         return self.hits([(pid, score) for pid, score, _ in picked],
                          reasons={pid: reason for pid, _, reason in picked})
+
+    def matching(self, topic: str, categories: tuple[str, ...], day: date,
+                 depth: int) -> Ranked:
+        """The first depth papers of a topic's ranking that match it (as rank.foryou keeps
+        them: among the first DEPTH ranked), once a round."""
+        key = (topic, categories, day, depth)
+        if key not in self._matching:
+            ranked = self.topic(topic, categories, day, max(depth, DEPTH))
+            papers = self.papers([pid for pid, _ in ranked])
+            self._matching[key] = only_matching(self.store, topic, ranked, self.embedder,
+                                                papers)[:depth]
+        return self._matching[key]
 
     def topic(self, topic: str, categories: tuple[str, ...], day: date, depth: int) -> Ranked:
         """A topic's keyword ranking in the categories since day, the first depth rows.

@@ -15,7 +15,7 @@ from paperfeed.index.embedder import Embedder
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.hits import hits_for
 from paperfeed.rank.match import only_matching
-from paperfeed.rank.search import SearchFilters, search_ranked
+from paperfeed.rank.search import DEPTH, SearchFilters, search_ranked
 from paperfeed.rank.similar import similar_ranked
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery
@@ -73,8 +73,8 @@ def for_you(store: Store, *, liked: Sequence[str] = (), topics: Sequence[str] = 
                             date_from=since.date() if since else None)
     depth = depth_for(limit)
     sources = [topic_source(t, only_matching(store, t, search_ranked(
-        store, t, filters=filters, need=depth, embedder=embedder)[0], embedder)[:depth])
-               for t in topics if t.strip()]
+        store, t, filters=filters, need=depth, embedder=embedder)[0][:max(depth, DEPTH)],
+        embedder)[:depth]) for t in topics if t.strip()]
     query = TextQuery(categories=filters.categories, date_from=filters.date_from)
     sources += [liked_source(paper, similar_ranked(store, paper, limit=depth,
                                                    embedder=embedder, query=query))
