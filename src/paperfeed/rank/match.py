@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import snowballstemmer  # type: ignore[import-untyped]
+import Stemmer
 
 from paperfeed.index.calibration import Yardstick, yardstick
 from paperfeed.index.embedder import Embedder
@@ -35,7 +35,7 @@ FLOOR = 1.0  # ... and a similarity of at least this z-score (when the topic has
 KEYWORD_ONLY = 0.99  # share needed anywhere when there is no vector: every word
 SPAN = 2  # words are close when within the topic's word count + SPAN content words
 
-_local = threading.local()  # a Snowball stemmer keeps its word in itself: one per thread
+_local = threading.local()  # PyStemmer documents its stemmers as not thread-safe: one per thread
 _VOWELS = frozenset("aeiouy")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])")
 _JOINED = re.compile(r"\w+(?:-\w+)+")
@@ -49,7 +49,7 @@ def stem(word: str) -> str:
         word = word[:-1]
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
-        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
     found: str = stemmer.stemWord(word)
     return found
 
