@@ -34,8 +34,6 @@ from web_load import (
     vectors_note,
 )
 
-DEFAULT_DB = Path("/work/cache/corpus99k-minilm-static-256.db")
-
 
 def _ids(db: Path, n: int) -> list[str]:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
@@ -89,7 +87,8 @@ def mixed_paths(db: Path, seconds: int) -> tuple[list[str], dict[str, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--db", type=Path, required=True,
+                        help="a 99 k-paper database (ingest + index); the run works on a copy")
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)

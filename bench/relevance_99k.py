@@ -16,7 +16,7 @@ dependency), exact cosine, and the convex mix of min-max normalised plain BM25 a
 The database is one built by `paperfeed ingest jsonl` + `paperfeed index` (the corpus plus the
 sample papers); it is only read.
 
-    .venv/bin/python bench/relevance_99k.py --db /work/cache/corpus99k-minilm-static-256.db \
+    .venv/bin/python bench/relevance_99k.py --db CORPUS.db \
         --model minilm-static-256 [--write]
 """
 
@@ -134,7 +134,8 @@ def timed(run: Run, queries: list[Judged]) -> tuple[dict[str, Scores], float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--db", type=Path, default=Path("/work/cache/corpus99k-minilm-static-256.db"))
+    ap.add_argument("--db", type=Path, required=True,
+                    help="a database of the corpus and the sample papers, indexed with --model")
     ap.add_argument("--model", default="minilm-static-256")
     ap.add_argument("--bm25s-cache", type=Path, default=None,
                     help="where the bm25s index is kept (default: next to --db)")
