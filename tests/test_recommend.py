@@ -118,3 +118,18 @@ def test_words_alone_when_there_are_no_vectors(store: Store) -> None:
     hits = recommend(store, Signals(liked=tuple(training("robotics", 6))), since=SINCE,
                      until=UNTIL, limit=3)
     assert all(robotic(h) for h in hits)
+
+
+def test_a_store_with_nothing_to_contrast_still_ranks(store: Store) -> None:
+    """Every paper but the liked one is a candidate: no background, no hidden paper."""
+    from datetime import timedelta
+
+    from readerkit import topical_papers
+
+    papers = topical_papers()
+    store.upsert_papers(papers)
+    until = max(p.published for p in papers if p.published).date()
+    hits = recommend(store, Signals(liked=("protein-0",)), since=until - timedelta(days=6),
+                     until=until, limit=3)
+    assert hits and "protein-0" not in [h.paper.id for h in hits]
+    assert hits[0].paper.id.startswith("protein-")

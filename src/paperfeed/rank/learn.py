@@ -253,15 +253,13 @@ def _fit(pos: sp.csr_matrix, neg: sp.csr_matrix, bg: sp.csr_matrix,
          params: Params) -> LinearSVC:
     """One interest's classifier: its positives against hidden and background papers, each
     class weighted to the same total (a hidden paper weighs more than a background one)."""
+    if not (neg.shape[0] + bg.shape[0]):  # nothing to contrast with (a tiny store): an
+        neg = sp.csr_matrix((1, pos.shape[1]), dtype=np.float32)  # empty paper stands in
     x = sp.vstack([pos, neg, bg], format="csr")
     y = np.r_[np.ones(pos.shape[0]), np.zeros(neg.shape[0] + bg.shape[0])]
     w_neg = np.r_[np.full(neg.shape[0], params.negative_weight), np.ones(bg.shape[0])]
     w = np.r_[np.full(pos.shape[0], w_neg.sum() / pos.shape[0]), w_neg]
-    model = LinearSVC(C=params.c, tol=1e-2, max_iter=1000)
-    if not (neg.shape[0] + bg.shape[0]):  # nothing to contrast with: an all-positive model
-        x, y, w = sp.vstack([x, sp.csr_matrix(x.shape, dtype=np.float32)]), \
-            np.r_[y, np.zeros(x.shape[0])], np.r_[w, w]
-    return model.fit(x, y, sample_weight=w)
+    return LinearSVC(C=params.c, tol=1e-2, max_iter=1000).fit(x, y, sample_weight=w)
 
 
 def _standardised(scores: npt.NDArray[np.float64]) -> F32:
