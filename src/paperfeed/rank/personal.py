@@ -27,11 +27,9 @@ __all__ = ["Signals", "reader_feed", "recommend", "signals_of"]
 # -- SEAM -------------------------------------------------------------------------------------
 # `Signals` and `recommend` below stand in for the per-reader model (rank/recommend.py,
 # rank/learn.py) with the same shapes, over rank.foryou.for_you. The model is not wired yet:
-# it fails on a small store (LinearSVC: "Sample weights must contain at least one non-zero
-# number" with one liked paper among 8, tests/readerkit.topical_papers()), its first call per
-# window builds word counts for every paper listed (seconds, on a page request), and it ranks
-# below arxiv-sanity-lite's SVM (bench/RESULTS.md). Once those are fixed, delete this block and
-# import `Signals, recommend` from paperfeed.rank.recommend.
+# its first call per window builds word counts for every paper listed (seconds, on a page
+# request), and it ranks below arxiv-sanity-lite's SVM (bench/RESULTS.md). Once those are
+# fixed, delete this block and import `Signals, recommend` from paperfeed.rank.recommend.
 
 @dataclass(frozen=True)
 class Signals:
