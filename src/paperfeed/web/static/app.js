@@ -18,20 +18,26 @@
     if (live) live.textContent = (voted ? "Upvoted. " : "Upvote removed. ") + plural(votes) + ".";
   }
 
-  function vote(form) {
+  // Sends form in the background and hands the response to answer; when the request fails
+  // the form is submitted as without script.
+  function background(form, answer) {
     var button = form.querySelector("button");
     button.disabled = true;
     return fetch(form.action, {
       method: "POST", body: new FormData(form), credentials: "same-origin",
       headers: { "Accept": "application/json" }
-    }).then(function (response) {
+    }).then(answer).catch(function () { form.submit(); })
+      .then(function () { button.disabled = false; });
+  }
+
+  function vote(form) {
+    return background(form, function (response) {
       if (response.status === 401) {
         return response.json().then(function (data) { window.location.assign(data.signin); });
       }
       if (!response.ok) { form.submit(); return null; }
       return response.json().then(function (data) { show(data.paper_id, data.voted, data.votes); });
-    }).catch(function () { form.submit(); })
-      .then(function () { button.disabled = false; });
+    });
   }
 
   // The reader's private signals (save, more, less, hide): the answer lists every signal
@@ -55,16 +61,10 @@
   }
 
   function mark(form) {
-    var button = form.querySelector("button");
-    button.disabled = true;
-    return fetch(form.action, {
-      method: "POST", body: new FormData(form), credentials: "same-origin",
-      headers: { "Accept": "application/json" }
-    }).then(function (response) {
+    return background(form, function (response) {
       if (!response.ok) { form.submit(); return null; }
       return response.json().then(function (data) { showMarks(data.paper_id, data.signals); });
-    }).catch(function () { form.submit(); })
-      .then(function () { button.disabled = false; });
+    });
   }
 
   document.addEventListener("submit", function (event) {
