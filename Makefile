@@ -22,14 +22,18 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.installed
 
-# The demo shows the whole sample (119 papers) on one page; a real instance pages by 30.
-DEMO_PAGE_SIZE ?= 120
+# The demo: the 119 undated sample papers plus three real arXiv weeks (2026-08-03..21), so the
+# Daily, Weekly and Monthly tabs have days to show. It embeds with the static model, which takes
+# seconds where MiniLM takes minutes on 2 cores; `make demo DEMO_MODEL=minilm-l6-v2` for the
+# better encoder (the server must then be started with the same model).
+DEMO_MODEL ?= minilm-static-256
 
 demo: venv
 	$(BIN)/paperfeed init
 	$(BIN)/paperfeed ingest jsonl data/sample_papers.jsonl
-	$(BIN)/paperfeed index
-	PAPERFEED_PAGE_SIZE=$(DEMO_PAGE_SIZE) $(BIN)/paperfeed serve --host $(HOST) --port $(PORT)
+	$(BIN)/paperfeed ingest jsonl data/recent_papers.jsonl.gz
+	PAPERFEED_EMBEDDING_MODEL=$(DEMO_MODEL) $(BIN)/paperfeed index
+	PAPERFEED_EMBEDDING_MODEL=$(DEMO_MODEL) $(BIN)/paperfeed serve --host $(HOST) --port $(PORT)
 
 lint: venv
 	$(BIN)/ruff check src tests bench
