@@ -126,6 +126,9 @@ class Settings:
                                       "worker`.", minimum=0.1)
     worker_steps: list[str] = _setting(["ingest", "embed", "digests"], "What each worker "
                                        "round does, of ingest, embed and digests.")
+    admin_emails: list[str] = _setting([], "Moderators' addresses: signed in with one, a "
+                                       "reader may hide comments and block readers from "
+                                       "posting.")
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -156,6 +156,16 @@ class WatchUpdate:
     changes: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyNote:
+    """Someone's reply to one of the reader's comments (for their digest, if they asked)."""
+
+    paper: Paper
+    author: str  # the replier's display name
+    text: str  # the reply as written (Markdown), shown as plain text in mails
+    comment_id: int
+
+
 # -- deliver: subscriptions and digests --------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +217,11 @@ class Digest:
     for_you: tuple[Hit, ...] = ()
     updates: tuple[WatchUpdate, ...] = ()  # the linked reader's saved papers that changed
     reader_id: int | None = None  # the signed-in reader this subscriber is (same address)
+    replies: tuple[ReplyNote, ...] = ()  # to the reader's comments, when they opted in
 
     @property
     def count(self) -> int:
-        return len(self.trending) + len(self.for_you) + len(self.updates)
+        return len(self.trending) + len(self.for_you) + len(self.updates) + len(self.replies)
 
     @property
     def paper_ids(self) -> tuple[str, ...]:

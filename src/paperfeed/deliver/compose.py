@@ -14,8 +14,17 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from paperfeed.config import Settings
 from paperfeed.deliver.digest import pick, take, window_days
+from paperfeed.errors import NotFound
 from paperfeed.index.embedder import Embedder
-from paperfeed.models import Digest, Hit, Paper, Preferences, ReaderSignals, Subscription
+from paperfeed.models import (
+    Digest,
+    Hit,
+    Paper,
+    Preferences,
+    ReaderSignals,
+    ReplyNote,
+    Subscription,
+)
 from paperfeed.rank.foryou import blend, depth_for, newest_source, topic_source
 from paperfeed.rank.hits import to_hits
 from paperfeed.rank.match import only_matching
@@ -30,6 +39,7 @@ from paperfeed.store.base import TextQuery
 __all__ = ["Composer", "as_of"]
 
 Ranked = list[tuple[str, float]]
+MAX_REPLIES, REPLY_CHARS = 20, 500  # replies per digest, characters of each shown
 
 
 def as_of(day: date, now: datetime) -> datetime:
@@ -81,10 +91,28 @@ class Composer:
         digest = pick(sub, day, trending=top, for_you=mine, already_sent=already,
                       trending_count=s.digest_trending_count,
                       for_you_count=s.digest_for_you_count)
+        digest = replace(digest, replies=self.replies(sub, moment - timedelta(days=window)))
         if reader is None:
             return digest
         return replace(digest, reader_id=reader.reader_id,
                        updates=tuple(watch_list(self.store, reader.reader_id)))
+
+    def replies(self, sub: Subscription, since: datetime) -> tuple[ReplyNote, ...]:
+        """Replies to the subscriber's comments since `since`, if they asked for them."""
+        reader_id = sub.reader_id if sub.reader_id is not None else \
+            self.store.subscription_reader(sub.id)
+        if reader_id is None:
+            return ()
+        try:
+            if not self.store.reader_profile(reader_id)[1]:
+                return ()
+        except NotFound:
+            return ()
+        found = self.store.replies_to(reader_id, since)[:MAX_REPLIES]
+        papers = self.papers([c.paper_id for c in found])
+        return tuple(ReplyNote(paper=papers[c.paper_id], author=c.author,
+                               text=c.body[:REPLY_CHARS], comment_id=c.id)
+                     for c in found if c.paper_id in papers)
 
     def _reader(self, sub: Subscription) -> ReaderSignals | None:
         """The signals of the reader this subscriber is (same address), with the

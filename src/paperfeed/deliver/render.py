@@ -135,6 +135,8 @@ class Renderer:
             "for_you": [self._entry(h) + self._marks(sub, h) for h in digest.for_you],
             "updates": [(u.paper.title, self.links.paper(u.paper.id), "; ".join(u.changes))
                         for u in digest.updates],
+            "replies": [(r.paper.title, f"{self.links.paper(r.paper.id)}#comment-"
+                         f"{r.comment_id}", r.author, r.text) for r in digest.replies],
             "topics": sub.prefs.topics, "categories": sub.prefs.categories,
             **self._footer(sub, unsubscribe),
         }

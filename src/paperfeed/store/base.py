@@ -22,14 +22,16 @@ from paperfeed.store.roles import (
     VoteStore,
 )
 from paperfeed.store.shapes import TextQuery, Vectors, VectorSearch
+from paperfeed.store.social_roles import CollectionStore, CommentStore
 
 
 class Store(Database, PaperStore, FullTextStore, VectorStore, ReaderStore, VoteStore,
             SubscriptionStore, DigestStore, LimitStore, TableCopy, SignalStore, AccountStore,
-            Protocol):
+            CommentStore, CollectionStore, Protocol):
     """Persistence for papers and everything attached to them; plain SQL behind it."""
 
 
-__all__ = ["AccountStore", "Database", "DigestStore", "FullTextStore", "LimitStore", "PaperStore",
-           "ReaderStore", "SignalStore", "Store", "SubscriptionStore", "TableCopy", "TextQuery",
-           "VectorSearch", "VectorStore", "Vectors", "VoteStore"]
+__all__ = ["AccountStore", "CollectionStore", "CommentStore", "Database", "DigestStore",
+           "FullTextStore", "LimitStore", "PaperStore", "ReaderStore", "SignalStore", "Store",
+           "SubscriptionStore", "TableCopy", "TextQuery", "VectorSearch", "VectorStore", "Vectors",
+           "VoteStore"]

@@ -19,7 +19,7 @@ Progress = Callable[[str, int], None]  # (table, rows just copied)
 ORDER = ("papers", "paper_versions", "readers", "votes", "signals", "followed_authors",
          "spent_tokens", "subscriptions",
          "digest_sends", "digest_items", "embeddings", "ingest_state", "search_vocab",
-         "search_vocab_tri")
+         "search_vocab_tri", "comments", "comment_blocks", "collections", "collection_items")
 # Derived or internal: rebuilt by the target itself, never copied.
 SKIP_PREFIXES = ("papers_fts", "sqlite_", "schema_migrations", "search_lexemes")
 HIDDEN = {"search_vector"}  # PostgreSQL's own full-text column

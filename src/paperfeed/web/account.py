@@ -89,7 +89,8 @@ def account_page(request: Request) -> Response:
     return render(request, "account.html", {
         "signals": mine, "feed_atom": f"{base}/feeds/for-you/{token}.atom",
         "feed_rss": f"{base}/feeds/for-you/{token}.rss",
-        "subscription": store.find_subscription(reader.email)})
+        "subscription": store.find_subscription(reader.email),
+        "profile": store.reader_profile(reader.id)})
 
 
 def account_export(request: Request) -> Response:

@@ -53,7 +53,8 @@ def _respond(request: Request, body: bytes, ids: Sequence[str], media_type: str)
 
 
 def _items(request: Request, hits: Sequence[Hit]) -> Response:
-    items = [hub_item(h.paper, h.votes) for h in hits]
+    comments = request.app.state.store.comment_counts([h.paper.id for h in hits])
+    items = [hub_item(h.paper, h.votes, comments.get(h.paper.id, 0)) for h in hits]
     return _respond(request, ITEMS.dump_json(items, by_alias=True),
                     [h.paper.id for h in hits], "application/json")
 
@@ -122,7 +123,8 @@ def paper_info(request: Request, paper_id: str) -> Response:
     paper = store.get_paper(paper_id)
     if paper is None:
         return _not_found()
-    body = hub_paper(paper, store.vote_counts([paper_id]).get(paper_id, 0))
+    body = hub_paper(paper, store.vote_counts([paper_id]).get(paper_id, 0),
+                     store.comment_counts([paper_id]).get(paper_id, 0))
     return _respond(request, body.model_dump_json(by_alias=True).encode(), [paper_id],
                     "application/json")
 

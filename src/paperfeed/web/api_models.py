@@ -210,7 +210,7 @@ def _github(paper: Paper) -> str | None:
         (u for u in safe_urls(paper.code_urls) if u.startswith("https://github.com/")), None)
 
 
-def hub_paper(paper: Paper, votes: int) -> HubPaper:
+def hub_paper(paper: Paper, votes: int, comments: int = 0) -> HubPaper:
     published = paper.published or paper.day
     return HubPaper(
         id=paper.id, title=paper.title, summary=paper.abstract,
@@ -219,14 +219,14 @@ def hub_paper(paper: Paper, votes: int) -> HubPaper:
         publishedAt=hub_time(published), submittedOnDailyAt=hub_time(paper.day),
         upvotes=hub_upvotes(paper, votes), discussionId=paper.id,
         ai_keywords=list(paper.ai_keywords), githubRepo=_github(paper),
-        githubStars=paper.github_stars)
+        githubStars=paper.github_stars, numComments=comments)
 
 
-def hub_item(paper: Paper, votes: int) -> HubDailyItem:
-    hub = hub_paper(paper, votes)
+def hub_item(paper: Paper, votes: int, comments: int = 0) -> HubDailyItem:
+    hub = hub_paper(paper, votes, comments)
     who = HubUser(_id=paper.source, user=paper.source, name=paper.source,
                   fullname=paper.source)
     return HubDailyItem(paper=hub, publishedAt=hub_time(paper.day), title=paper.title,
                         summary=paper.abstract, submittedBy=who, upvotes=hub.upvotes,
                         githubRepo=hub.githubRepo, githubStars=hub.githubStars,
-                        ai_keywords=hub.ai_keywords)
+                        ai_keywords=hub.ai_keywords, numComments=comments)

@@ -24,10 +24,12 @@ from paperfeed.store import Store
 from paperfeed.web import (
     account,
     api,
+    api_comments,
     api_hf,
     api_me,
     apidocs,
     digest_links,
+    discussion,
     feeds,
     mine,
     ops,
@@ -71,6 +73,7 @@ def _token_pages() -> list[Route]:
 ROUTES: list[APIRouter | Route] = [
     api_hf.router,  # /api/daily_papers, /api/papers/..., /papers/{id}.md
     api_me.router,  # /api/v1/papers/{id}/save|hide|more|less, /api/v1/me/...
+    api_comments.router,  # /api/v1/papers/{id}/comments, /api/v1/comments/...
     api.router,  # /api/v1/...
     Route("/feeds/for-you/{token}.{fmt}", account.private_feed),  # a reader's private feed
     feeds.router,  # /feeds/...
@@ -112,6 +115,13 @@ ROUTES: list[APIRouter | Route] = [
     Route("/account/export.json", account.account_export),
     Route("/account/feed-token", account.new_feed_token, "POST"),
     Route("/account/delete", account.delete_account, "POST"),
+    # the discussion under each paper (forms; api_comments is the JSON side)
+    Route("/comments", discussion.comment_form, "POST"),
+    Route("/comments/{comment_id}/edit", discussion.edit_form, "POST"),
+    Route("/comments/{comment_id}/delete", discussion.delete_form, "POST"),
+    Route("/comments/{comment_id}/hide", discussion.hide_form, "POST"),
+    Route("/moderation/block", discussion.block_form, "POST"),
+    Route("/account/profile", discussion.profile_form, "POST"),
     Route("/papers/{paper_id:path}", pages.paper_page),  # last: ids may hold slashes
 ]
 

@@ -44,6 +44,8 @@ def _context(request: Request, build: Build, key: str, version: str) -> dict[str
         context = build(views.Viewer(request.app.state.store, request.app.state.settings))
         if context is None:
             raise HTTPException(404, "There is no such page.")
+        counts = request.app.state.store.comment_counts(views.shown_ids(context))
+        context = context | {"comment_counts": counts}
         data.put(key, context, version)
     return context
 
@@ -188,7 +190,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
     context = {"title": titles.get(exc.status_code, "Something went wrong"),
                "text": exc.detail if isinstance(exc.detail, str) else "",
                "link": ("/search", "Search the papers")}
-    return render(request, "message.html", context, status=exc.status_code)
+    response = render(request, "message.html", context, status=exc.status_code)
+    response.headers.update(exc.headers or {})  # Retry-After of a 429, for instance
+    return response
 
 
 async def invalid_request(request: Request, exc: Exception) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,9 +18,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from paperfeed.config import Settings
+from paperfeed.store.social import MAX_COMMENT_CHARS
 from paperfeed.web import periods
 from paperfeed.web.auth import current_reader
+from paperfeed.web.markdown import render_markdown
 from paperfeed.web.security import csrf_field
+from paperfeed.web.social import is_admin
 from paperfeed.web.text import link_label, rich_text, safe_href
 
 _DOM_ID = re.compile(r"[^A-Za-z0-9_.-]")
@@ -46,6 +50,9 @@ def make_templates(folder: Path, settings: Settings) -> Jinja2Templates:
         site_name=settings.site_name, csrf_field=csrf_field, paper_url=paper_url, dom_id=dom_id,
         safe_href=safe_href, link_label=link_label, nice_date=periods.nice_date,
         static_url=lambda name: f"/static/{name}?v={versions.get(name, '0')}",
+        markdown=render_markdown, comment_cap=MAX_COMMENT_CHARS,
+        is_admin=lambda reader: is_admin(settings, reader),
+        when=lambda iso: periods.nice_date(date.fromisoformat(iso[:10])) + " " + iso[11:16],
         rich=lambda text, terms=(), compact=False, links=False: rich_text(
             text or "", tuple(terms), display=not compact, links=links))
     return templates

@@ -218,4 +218,5 @@ def paper_page(view: Viewer, paper_id: str, embedder: Any) -> dict[str, Any] | N
         "doi_url": f"https://doi.org/{quote(paper.doi, safe='/')}" if paper.doi else None,
         "similar": similar(store, paper.id, limit=8, embedder=embedder),
         "similar_note": None,
+        "comments": store.paper_comments(paper.id),
     }

@@ -7,6 +7,8 @@ from paperfeed.store.postgres.papers import PgPapers
 from paperfeed.store.postgres.tables import PgTables
 from paperfeed.store.postgres.vectors import PgVectors
 from paperfeed.store.sql.accounts import Accounts
+from paperfeed.store.sql.collections import Collections
+from paperfeed.store.sql.comments import Comments
 from paperfeed.store.sql.digests import Digests
 from paperfeed.store.sql.health import Health
 from paperfeed.store.sql.library import Library
@@ -19,7 +21,7 @@ from paperfeed.store.sql.votes import Votes
 
 class PostgresStore(PgPapers, PgFullText, PgTables, PgVectors, Readers, Votes,
                     Subscriptions, Digests, Limits, Signals,
-                    Accounts, Library, Health):
+                    Accounts, Library, Health, Comments, Collections):
     """Store on one PostgreSQL database (psycopg 3 pool, tsvector + GIN, pgvector HNSW); a pool
     of connections shared by this process's threads."""
 

@@ -58,7 +58,8 @@ class PgTables(PgVectors):
             conn.execute("INSERT INTO search_lexemes (lexeme, df) SELECT l, count(*) FROM "
                          "papers, unnest(tsvector_to_array(search_vector)) AS l GROUP BY l")
             for table, column in (("readers", "id"), ("subscriptions", "id"),
-                                  ("search_vocab", "id"), ("papers", "seq")):
+                                  ("search_vocab", "id"), ("papers", "seq"),
+                                  ("comments", "id"), ("collections", "id")):
                 conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
                              f"coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)")
         for model in self.embedding_counts():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from paperfeed.store.sql.accounts import Accounts
+from paperfeed.store.sql.collections import Collections
+from paperfeed.store.sql.comments import Comments
 from paperfeed.store.sql.digests import Digests
 from paperfeed.store.sql.health import Health
 from paperfeed.store.sql.library import Library
@@ -19,7 +21,7 @@ from paperfeed.store.sqlite.vectors import SqliteVectors
 
 class SqliteStore(SqlitePapers, SqliteFullText, SqliteTables, SqliteVectors, Readers, Votes,
                   Subscriptions, Digests, Limits, Signals,
-                  Accounts, Library, Health):
+                  Accounts, Library, Health, Comments, Collections):
     """Store on one SQLite file (stdlib sqlite3, WAL, FTS5); each thread its own connection."""
 
 
