@@ -191,7 +191,8 @@ MARKDOWN_ATTACKS = [
     "<javascript:alert(1)>", "[x](vbscript:msgbox(1))", "[x](//evil.example/)",
     '[x](https://ok.example/ "t\\" onmouseover=\\"alert(1)")',
     "![img](https://x.example/a.png)", '<a href="https://x.example" onclick="alert(1)">a</a>',
-    "<iframe src=javascript:alert(1)>", "<svg onload=alert(1)>", "```\n</code><script>x</script>\n```",
+    "<iframe src=javascript:alert(1)>", "<svg onload=alert(1)>",
+    "```\n</code><script>x</script>\n```",
     "<details open ontoggle=alert(1)>", "[x](https://ok.example/\"onmouseover=\"alert(1))",
     "$$\\href{javascript:alert(1)}{x}$$", "*<style>body{display:none}</style>*",
 ]
@@ -244,7 +245,7 @@ def test_hostile_comment_on_the_page_stays_text(web: TestClient, store: Store) -
 
 # -- huggingface_hub -------------------------------------------------------------------------
 
-def test_huggingface_hub_reads_num_comments(hf: Any, store: Store) -> None:
+def test_huggingface_hub_reads_num_comments(hf: Any, store: Store) -> None:  # noqa: F811
     store.upsert_papers([Paper(id="2401.00001", title="Grasping robots", abstract="Robots.")])
     ada = store.get_or_create_reader("ada@example.org")
     top = store.add_comment(ada, "2401.00001", "first")
