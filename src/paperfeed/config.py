@@ -126,6 +126,10 @@ class Settings:
                                       "worker`.", minimum=0.1)
     worker_steps: list[str] = _setting(["ingest", "embed", "digests"], "What each worker "
                                        "round does, of ingest, embed and digests.")
+    worker_embed_seconds: float = _setting(600.0, "At most this many seconds of embedding "
+                                           "per worker round: a backlog is worked off newest "
+                                           "first over later rounds, and digests never wait "
+                                           "for it.", minimum=1)
     admin_emails: list[str] = _setting([], "Moderators' addresses: signed in with one, a "
                                        "reader may hide comments and block readers from "
                                        "posting.")

@@ -35,14 +35,16 @@ def _utcnow() -> datetime:
 
 
 def embed_pending(store: Store, settings: Settings) -> Any:
-    """Embed the papers that have no vector from the configured model yet."""
+    """Embed the papers that have no vector from the configured model yet, newest first,
+    for at most worker_embed_seconds (the rest in later rounds)."""
     from pathlib import Path
 
     from paperfeed.index.build import build_index
     from paperfeed.index.embedder import load_embedder
 
     cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
-    return build_index(store, load_embedder(settings.embedding_model, cache_dir=cache))
+    return build_index(store, load_embedder(settings.embedding_model, cache_dir=cache),
+                       seconds=settings.worker_embed_seconds)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,22 +31,25 @@ def refresh_vocabulary(store: Store) -> int:
 
 
 def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZE,
-                limit: int | None = None, progress: Progress | None = None) -> IndexReport:
-    """Embed every paper that has no vector from this embedder yet (at most limit of them).
+                limit: int | None = None, seconds: float | None = None,
+                progress: Progress | None = None) -> IndexReport:
+    """Embed the papers that have no vector from this embedder yet, newest first: all of
+    them, at most limit, or as many as fit in `seconds` (then the rest wait for the next run).
 
     Each batch is stored in its own transaction, so an interrupted run keeps its work and
     the next run goes on from there.
     """
     counted = refresh_vocabulary(store)
+    deadline = None if seconds is None else time.monotonic() + seconds
     done, after = 0, None
-    while limit is None or done < limit:
+    while (limit is None or done < limit) and (deadline is None or time.monotonic() < deadline):
         size = batch_size if limit is None else min(batch_size, limit - done)
         batch = store.pending_embeddings(embedder.name, limit=size, after=after)
         if not batch:
             break
-        vectors = embedder.embed([paper_text(title, abstract) for _, title, abstract in batch])
-        store.put_embeddings(embedder.name, [pid for pid, _, _ in batch], vectors)
-        done, after = done + len(batch), batch[-1][0]
+        vectors = embedder.embed([paper_text(p.title, p.abstract) for p in batch])
+        store.put_embeddings(embedder.name, [p.id for p in batch], vectors)
+        done, after = done + len(batch), batch[-1].cursor
         if progress is not None:
             progress(len(batch))
     store.build_vector_index(embedder.name)  # PostgreSQL: HNSW once the vectors are in

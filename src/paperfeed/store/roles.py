@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from paperfeed.models import Claim, Paper, Preferences, Subscription, UpsertResult
 from paperfeed.store.records import PaperRow
-from paperfeed.store.shapes import TextQuery, Vectors, VectorSearch
+from paperfeed.store.shapes import Pending, PendingCursor, TextQuery, Vectors, VectorSearch
 
 
 class Database(Protocol):
@@ -135,8 +135,9 @@ class VectorStore(Protocol):
     """Embeddings of papers per model, and the nearest-neighbour index over them."""
 
     def pending_embeddings(self, model: str, *, limit: int,
-                           after: str | None = None) -> list[tuple[str, str, str]]:
-        """(id, title, abstract) of papers with no vector from model, by id, ids > after."""
+                           after: PendingCursor | None = None) -> list[Pending]:
+        """Papers with no vector from model, newest listing day first, then the undated;
+        after: the last batch's `cursor`."""
         ...
 
     def count_pending_embeddings(self, model: str) -> int: ...

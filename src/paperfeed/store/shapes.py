@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +14,26 @@ if TYPE_CHECKING:
     from paperfeed.store.roles import VectorStore
 
 Vectors = npt.NDArray[np.float32]  # (n, dim), float32, rows L2-normalised
+
+
+class PendingCursor(NamedTuple):
+    """Where the next batch of papers waiting for a vector goes on from."""
+
+    day: str | None  # the last paper's listing day; None once the undated papers are reached
+    id: str
+
+
+class Pending(NamedTuple):
+    """A paper waiting for a vector from some model."""
+
+    id: str
+    title: str
+    abstract: str
+    day: str | None  # listing day (ISO), None when undated
+
+    @property
+    def cursor(self) -> PendingCursor:
+        return PendingCursor(self.day, self.id)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ pgvector with HNSW on PostgreSQL): see each backend's vectors.py.
 
 from __future__ import annotations
 
+from typing import Any
+
+from paperfeed.store.shapes import Pending, PendingCursor
 from paperfeed.store.sql.base import SqlBase
 
 
@@ -13,13 +16,27 @@ class Embeddings(SqlBase):
     """The bookkeeping half of the vector role."""
 
     def pending_embeddings(self, model: str, *, limit: int,
-                           after: str | None = None) -> list[tuple[str, str, str]]:
+                           after: PendingCursor | None = None) -> list[Pending]:
+        """Newest listing day first (then the undated papers), so a long backlog never keeps
+        today's papers out of semantic search; `after` is the previous batch's last cursor."""
+        day, last = (after.day, after.id) if after is not None else ("", "")
+        missing = "NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.paper_id = p.id AND e.model = ?)"
+        rows: list[Any] = []
         with self.reading() as conn:
-            rows = self.run(
-                conn, "SELECT p.id, p.title, p.abstract FROM papers p WHERE p.id > ? AND NOT "
-                "EXISTS (SELECT 1 FROM embeddings e WHERE e.paper_id = p.id AND e.model = ?) "
-                "ORDER BY p.id LIMIT ?", (after or "", model, limit)).fetchall()
-        return [(str(r["id"]), str(r["title"]), str(r["abstract"])) for r in rows]
+            if day is not None:  # the dated papers, along the papers_day index
+                where = "(p.day < ? OR (p.day = ? AND p.id < ?))" if day else "p.day IS NOT NULL"
+                rows = self.run(
+                    conn, f"SELECT p.id, p.title, p.abstract, p.day FROM papers p WHERE {where} "
+                    f"AND {missing} ORDER BY p.day DESC NULLS LAST, p.id DESC LIMIT ?",
+                    ((day, day, last) if day else ()) + (model, limit)).fetchall()
+                last = ""
+            if len(rows) < limit:  # then the papers without a day, by id
+                rows += self.run(
+                    conn, f"SELECT p.id, p.title, p.abstract, p.day FROM papers p WHERE "
+                    f"p.day IS NULL AND (? = '' OR p.id < ?) AND {missing} ORDER BY p.id DESC "
+                    "LIMIT ?", (last, last, model, limit - len(rows))).fetchall()
+        return [Pending(str(r["id"]), str(r["title"]), str(r["abstract"]),
+                        None if r["day"] is None else str(r["day"])) for r in rows]
 
     def count_pending_embeddings(self, model: str) -> int:
         with self.reading() as conn:
