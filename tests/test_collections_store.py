@@ -95,3 +95,35 @@ def test_a_deleted_paper_or_account_leaves_no_trace(store: Store,
     assert store.delete_reader(ada)
     assert store.get_collection(mine.id) is None
     assert store.get_collection(theirs.id) is not None
+
+
+@pytest.mark.postgres
+def test_migrate_db_moves_comments_and_collections(tmp_path: object,
+                                                   postgres_url: str) -> None:
+    from pathlib import Path
+
+    from paperfeed.store import open_store
+    from paperfeed.store.migrate_db import migrate_database
+
+    source_url = f"sqlite:///{Path(str(tmp_path)) / 'source.db'}"
+    source = open_store(source_url)
+    source.upsert_papers([Paper(id="p1", title="T", abstract="A.")])
+    ada = source.get_or_create_reader("ada@example.org")
+    top = source.add_comment(ada, "p1", "top")
+    source.add_comment(ada, "p1", "reply", top.id)
+    source.block_reader(ada)
+    made = source.create_collection(ada, "List", public=True)
+    source.add_to_collection(ada, made.id, "p1", "note")
+    source.close()
+    counts = {c.table: c.target for c in migrate_database(source_url, postgres_url)}
+    assert (counts["comments"], counts["comment_blocks"], counts["collections"],
+            counts["collection_items"]) == (2, 1, 1, 1)
+    target = open_store(postgres_url)
+    try:
+        assert [len(c.replies) for c in target.paper_comments("p1")] == [1]
+        assert target.collection_items(made.id)[0].note == "note"
+        target.block_reader(ada, blocked=False)
+        assert target.add_comment(ada, "p1", "after").id > top.id + 1  # ids go on after
+        assert target.create_collection(ada, "Next").id > made.id
+    finally:
+        target.close()

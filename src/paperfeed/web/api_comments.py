@@ -18,7 +18,7 @@ from paperfeed.web import discussion, readers
 from paperfeed.web.api_models import ErrorOut
 from paperfeed.web.markdown import render_markdown
 from paperfeed.web.security import require_csrf
-from paperfeed.web.social import moderator
+from paperfeed.web.social import MAX_ID, RowId, moderator
 
 router = APIRouter(prefix="/api/v1", tags=["discussion"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -35,8 +35,9 @@ BodyText = Annotated[str, Field(max_length=MAX_COMMENT_CHARS * 4,
 
 class CommentIn(BaseModel):
     body: BodyText
-    parent_id: int | None = Field(None, description="Reply to this comment (one level: a "
-                                                    "reply to a reply joins its thread).")
+    parent_id: int | None = Field(None, ge=1, le=MAX_ID,
+                                  description="Reply to this comment (one level: a reply to "
+                                              "a reply joins its thread).")
 
 
 class CommentEdit(BaseModel):
@@ -100,14 +101,14 @@ def post(request: Request, paper_id: str, comment: CommentIn) -> CommentOut:
 
 @router.patch("/comments/{comment_id}", response_model=CommentOut, responses=ERRORS,
               dependencies=[Depends(_csrf)], summary="Edit my comment")
-def edit(request: Request, comment_id: int, comment: CommentEdit) -> CommentOut:
+def edit(request: Request, comment_id: RowId, comment: CommentEdit) -> CommentOut:
     reader = readers.signed_in(request, "edit your comments")
     return comment_out(discussion.edit_comment(request, reader, comment_id, comment.body))
 
 
 @router.delete("/comments/{comment_id}", status_code=204, responses=ERRORS,
                dependencies=[Depends(_csrf)], summary="Delete my comment")
-def delete(request: Request, comment_id: int) -> Response:
+def delete(request: Request, comment_id: RowId) -> Response:
     reader = readers.signed_in(request, "delete your comments")
     discussion.delete_comment(request, reader, comment_id)
     return Response(status_code=204)
@@ -115,7 +116,7 @@ def delete(request: Request, comment_id: int) -> Response:
 
 @router.put("/comments/{comment_id}/hidden", status_code=204, responses=ERRORS,
             dependencies=[Depends(_csrf)], summary="Hide or show a comment (moderators)")
-async def hide(request: Request, comment_id: int,
+async def hide(request: Request, comment_id: RowId,
                hidden: Annotated[bool, Body(embed=True)] = True) -> Response:
     moderator(request)
     store = request.app.state.store
@@ -127,7 +128,7 @@ async def hide(request: Request, comment_id: int,
 
 @router.put("/moderation/blocks/{reader_id}", status_code=204, responses=ERRORS,
             dependencies=[Depends(_csrf)], summary="Block a reader from posting (moderators)")
-async def block(request: Request, reader_id: int,
+async def block(request: Request, reader_id: RowId,
                 blocked: Annotated[bool, Body(embed=True)] = True) -> Response:
     moderator(request)
     await run_in_threadpool(request.app.state.store.block_reader, reader_id, blocked)

@@ -24,10 +24,12 @@ from paperfeed.store import Store
 from paperfeed.web import (
     account,
     api,
+    api_collections,
     api_comments,
     api_hf,
     api_me,
     apidocs,
+    collections,
     digest_links,
     discussion,
     feeds,
@@ -74,6 +76,7 @@ ROUTES: list[APIRouter | Route] = [
     api_hf.router,  # /api/daily_papers, /api/papers/..., /papers/{id}.md
     api_me.router,  # /api/v1/papers/{id}/save|hide|more|less, /api/v1/me/...
     api_comments.router,  # /api/v1/papers/{id}/comments, /api/v1/comments/...
+    api_collections.router,  # /api/v1/collections/...
     api.router,  # /api/v1/...
     Route("/feeds/for-you/{token}.{fmt}", account.private_feed),  # a reader's private feed
     feeds.router,  # /feeds/...
@@ -122,6 +125,15 @@ ROUTES: list[APIRouter | Route] = [
     Route("/comments/{comment_id}/hide", discussion.hide_form, "POST"),
     Route("/moderation/block", discussion.block_form, "POST"),
     Route("/account/profile", discussion.profile_form, "POST"),
+    # readers' collections (reading lists); api_collections is the JSON side
+    Route("/collections", collections.mine_page),
+    Route("/collections", collections.create_form, "POST"),
+    Route("/collections/add", collections.add_form, "POST"),
+    Route("/collections/{collection_id}.{fmt}", collections.collection_export),
+    Route("/collections/{collection_id}", collections.collection_page),
+    Route("/collections/{collection_id}/edit", collections.edit_form, "POST"),
+    Route("/collections/{collection_id}/delete", collections.delete_form, "POST"),
+    Route("/collections/{collection_id}/items", collections.item_form, "POST"),
     Route("/papers/{paper_id:path}", pages.paper_page),  # last: ids may hold slashes
 ]
 

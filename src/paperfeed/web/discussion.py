@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from paperfeed.store.social import Blocked, Comment
 from paperfeed.web.auth import Reader, current_reader, safe_next
 from paperfeed.web.security import require_csrf
-from paperfeed.web.social import limit, moderator, refusals
+from paperfeed.web.social import MAX_ID, RowId, limit, moderator, refusals
 from paperfeed.web.templating import paper_url
 
 BODY_FIELD = 50_000  # the form's cap; the store's own (and clearer) cap is far below it
@@ -66,7 +66,7 @@ def _to_comment(paper_id: str, comment_id: int | None = None) -> Response:
 
 async def comment_form(request: Request, paper_id: str = Form(..., max_length=300),
                        body: str = Form(..., max_length=BODY_FIELD),
-                       parent_id: int | None = Form(None),
+                       parent_id: int | None = Form(None, ge=1, le=MAX_ID),
                        _: None = Depends(require_csrf)) -> Response:
     """Post a comment or a reply, then back to it on the paper page."""
     reader = _signed_in(request, paper_url(paper_id) + "#discussion")
@@ -76,7 +76,7 @@ async def comment_form(request: Request, paper_id: str = Form(..., max_length=30
     return _to_comment(paper_id, comment.id)
 
 
-async def edit_form(request: Request, comment_id: int,
+async def edit_form(request: Request, comment_id: RowId,
                     body: str = Form(..., max_length=BODY_FIELD),
                     _: None = Depends(require_csrf)) -> Response:
     reader = _signed_in(request, "/")
@@ -86,7 +86,7 @@ async def edit_form(request: Request, comment_id: int,
     return _to_comment(comment.paper_id, comment.id)
 
 
-async def delete_form(request: Request, comment_id: int,
+async def delete_form(request: Request, comment_id: RowId,
                       _: None = Depends(require_csrf)) -> Response:
     reader = _signed_in(request, "/")
     if isinstance(reader, Response):
@@ -95,7 +95,7 @@ async def delete_form(request: Request, comment_id: int,
     return _to_comment(paper_id)
 
 
-async def hide_form(request: Request, comment_id: int, hidden: Literal["0", "1"] = Form("1"),
+async def hide_form(request: Request, comment_id: RowId, hidden: Literal["0", "1"] = Form("1"),
                     _: None = Depends(require_csrf)) -> Response:
     """A moderator hides a comment (or shows it again)."""
     moderator(request)
@@ -107,7 +107,7 @@ async def hide_form(request: Request, comment_id: int, hidden: Literal["0", "1"]
     return _to_comment(found.paper_id, comment_id)
 
 
-async def block_form(request: Request, reader_id: int = Form(...),
+async def block_form(request: Request, reader_id: int = Form(..., ge=1, le=MAX_ID),
                      blocked: Literal["0", "1"] = Form("1"),
                      next: str = Form("/", max_length=1000),
                      _: None = Depends(require_csrf)) -> Response:

@@ -77,7 +77,8 @@ async def cached_page(request: Request, template: str, build: Build) -> Response
 def _readers_marks(store: Any, reader_id: int, context: dict[str, Any]) -> dict[str, Any]:
     """What only this reader sees on a shared page: their votes and private signals."""
     ids = views.shown_ids(context)
-    marks = {"voted": store.has_voted(reader_id, ids), "mine": store.signal_states(reader_id, ids)}
+    marks = {"voted": store.has_voted(reader_id, ids), "mine": store.signal_states(reader_id, ids),
+             "my_collections": store.reader_collections(reader_id)}
     if "paper" in context:
         signals = store.reader_signals(reader_id)
         marks["followed"] = set(signals.authors) if signals is not None else set()

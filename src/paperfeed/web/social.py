@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Path, Request
 
 from paperfeed.config import Settings
 from paperfeed.errors import NotFound
 from paperfeed.store import Store
 from paperfeed.store.social import Blocked, TooLong
 from paperfeed.web.auth import Reader
+
+MAX_ID = 2**62  # row ids stay far inside a signed 64-bit column
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row number (1 and up).")]
 
 # (hits, window) pairs per action; every pair must allow the hit
 LIMITS: dict[str, tuple[tuple[int, timedelta], ...]] = {

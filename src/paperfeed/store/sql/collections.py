@@ -1,5 +1,6 @@
 """Readers' collections (named reading lists, private or public) with a note and a place per
-paper; written once for both backends. Only the owner changes a collection."""
+paper; written once for both backends. Only the owner changes a collection. No shared page
+shows collections, so changes leave the data version (and every page cache) alone."""
 
 from __future__ import annotations
 
@@ -102,15 +103,12 @@ class Collections(SqlBase):
                          (int(public), collection_id))
             self._touch(conn, collection_id)
             row = self.run(conn, f"{_SELECT} WHERE c.id = ?", (collection_id,)).fetchone()
-        self.data_changed()
         return _collection(row)
 
     def delete_collection(self, reader_id: int, collection_id: int) -> bool:
         with self.writing() as conn:
             gone = self.run(conn, "DELETE FROM collections WHERE id = ? AND reader_id = ?",
                             (collection_id, reader_id)).rowcount > 0
-        if gone:
-            self.data_changed()
         return gone
 
     def add_to_collection(self, reader_id: int, collection_id: int, paper_id: str,
@@ -135,7 +133,6 @@ class Collections(SqlBase):
                 self.run(conn, "UPDATE collection_items SET note = ? WHERE collection_id = ? "
                          "AND paper_id = ?", (kept, collection_id, paper_id))
             self._touch(conn, collection_id)
-        self.data_changed()
         return added
 
     def _size(self, conn: Connection, collection_id: int) -> tuple[int, int]:
@@ -152,7 +149,6 @@ class Collections(SqlBase):
                             "AND paper_id = ?", (kept, collection_id, paper_id)).rowcount:
                 raise NotFound(f"no paper {paper_id!r} in collection {collection_id}")
             self._touch(conn, collection_id)
-        self.data_changed()
 
     def remove_from_collection(self, reader_id: int, collection_id: int,
                                paper_id: str) -> bool:
@@ -162,8 +158,6 @@ class Collections(SqlBase):
                             "paper_id = ?", (collection_id, paper_id)).rowcount > 0
             if gone:
                 self._touch(conn, collection_id)
-        if gone:
-            self.data_changed()
         return gone
 
     def reorder_collection(self, reader_id: int, collection_id: int,
@@ -181,4 +175,3 @@ class Collections(SqlBase):
                           "collection_id = ? AND paper_id = ?",
                           [(n, collection_id, pid) for n, pid in enumerate(paper_ids, 1)])
             self._touch(conn, collection_id)
-        self.data_changed()
