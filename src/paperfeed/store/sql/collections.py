@@ -107,9 +107,8 @@ class Collections(SqlBase):
 
     def delete_collection(self, reader_id: int, collection_id: int) -> bool:
         with self.writing() as conn:
-            gone = self.run(conn, "DELETE FROM collections WHERE id = ? AND reader_id = ?",
+            return self.run(conn, "DELETE FROM collections WHERE id = ? AND reader_id = ?",
                             (collection_id, reader_id)).rowcount > 0
-        return gone
 
     def add_to_collection(self, reader_id: int, collection_id: int, paper_id: str,
                           note: str | None = None) -> bool:
