@@ -190,3 +190,19 @@ def test_rate_limited(web: TestClient, store: Store, monkeypatch: pytest.MonkeyP
     assert codes == [201, 201, 201, 429]
     assert re.fullmatch(r"\d+", web.post("/api/v1/collections", json={"name": "c"},
                                          headers=_api(token)).headers["Retry-After"])
+
+
+def test_the_account_export_holds_comments_and_collections(web: TestClient,
+                                                           store: Store) -> None:
+    reader, _ = sign_in_as(web, store, "ada@example.org")
+    made = store.create_collection(reader, "Mine", public=True)
+    store.add_to_collection(reader, made.id, "2401.00002", "a note")
+    store.create_collection(reader, "Empty")
+    store.add_comment(reader, "2401.00001", "my words")
+    data = web.get("/account/export.json").json()
+    assert [c["body"] for c in data["comments"]] == ["my words"]
+    assert data["collections"] == [
+        {"name": "Mine", "public": True, "created_at": made.created_at,
+         "papers": [{"paper_id": "2401.00002", "note": "a note"}]},
+        {"name": "Empty", "public": False, "created_at": data["collections"][1]["created_at"],
+         "papers": []}]

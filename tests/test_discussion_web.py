@@ -133,6 +133,9 @@ def test_moderators_hide_and_block(web: TestClient, store: Store) -> None:
     assert "spam spam" in web.get("/papers/2401.00001").text  # its author still sees it
     refused = _post(web, bob_token, "let me back")
     assert refused.status_code == 403 and "blocked" in refused.text
+    edit = web.post(f"/comments/{spam.id}/edit", data={"body": "spam anew", "csrf_token":
+                                                        bob_token}, headers=HTML)
+    assert edit.status_code == 403 and store.get_comment(spam.id).body == "spam spam"  # type: ignore[union-attr]
     thread = web.get("/api/v1/papers/2401.00001/comments").json()
     assert thread["count"] == 0 and thread["comments"][0]["hidden"] is True
     assert thread["comments"][0]["body"] == "" and thread["comments"][0]["html"] == ""

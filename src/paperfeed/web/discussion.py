@@ -43,6 +43,8 @@ def post_comment(request: Request, reader: Reader, paper_id: str, body: str,
 def edit_comment(request: Request, reader: Reader, comment_id: int, body: str) -> Comment:
     store = request.app.state.store
     with refusals():
+        if store.is_blocked(reader.id):  # an edit could post anew what a block stopped
+            raise Blocked("a moderator has blocked you from posting")
         limit(store, "comment-edit", reader.id)
         comment: Comment = store.edit_comment(reader.id, comment_id, body)
     return comment

@@ -100,6 +100,13 @@ class Accounts(SqlBase):
                                "reader_id = ? ORDER BY name", (reader_id,)).fetchall()
             subs = self.run(conn, "SELECT * FROM subscriptions WHERE reader_id = ? OR email = ?",
                             (reader_id, reader["email"])).fetchall()
+            written = self.run(conn, "SELECT id, paper_id, parent_id, body, created_at, "
+                               "edited_at FROM comments WHERE reader_id = ? AND deleted_at IS "
+                               "NULL ORDER BY id", (reader_id,)).fetchall()
+            lists = self.run(conn, "SELECT c.id, c.name, c.public, c.created_at, i.paper_id, "
+                             "i.note FROM collections c LEFT JOIN collection_items i ON "
+                             "i.collection_id = c.id WHERE c.reader_id = ? ORDER BY c.id, "
+                             "i.position", (reader_id,)).fetchall()
         return {
             "email": reader["email"], "created_at": reader["created_at"],
             "last_seen": reader["last_seen"], "topics": json.loads(reader["topics"]),
@@ -111,6 +118,8 @@ class Accounts(SqlBase):
             "followed_authors": [{"name": r["name"], "created_at": r["created_at"]}
                                  for r in authors],
             "subscriptions": [_subscription(r) for r in subs],
+            "comments": [dict(r) for r in written],
+            "collections": _collections(lists),
         }
 
     def delete_reader(self, reader_id: int) -> bool:
@@ -130,3 +139,14 @@ def _subscription(row: Any) -> dict[str, Any]:
     keep = ("email", "topics", "categories", "frequency", "weekday", "send_hour", "timezone",
             "status", "created_at", "confirmed_at", "last_digest_date")
     return {k: json.loads(row[k]) if k in ("topics", "categories") else row[k] for k in keep}
+
+
+def _collections(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Collection rows joined with their items, as one entry per collection."""
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        entry = out.setdefault(int(r["id"]), {"name": r["name"], "public": bool(r["public"]),
+                                              "created_at": r["created_at"], "papers": []})
+        if r["paper_id"] is not None:
+            entry["papers"].append({"paper_id": r["paper_id"], "note": r["note"]})
+    return list(out.values())
