@@ -48,6 +48,7 @@ def test_replies_to_my_comments_are_in_my_digest(store: Store, conf: Settings,
     store.set_reader_profile(ada, None, True)
     send_digests(store, conf, now=NOW)
     msg = smtp_server.messages[0]
+    assert str(msg["Subject"]).endswith(" new papers, 1 reply to your comments")
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "REPLIES TO YOUR COMMENTS" in text
     assert "- Bob <b>B</b> on Robot grasping with tactile sensors:" in text

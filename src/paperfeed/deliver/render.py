@@ -125,9 +125,11 @@ class Renderer:
 
     def digest(self, digest: Digest, *, message_id: str, now: datetime) -> EmailMessage:
         sub = digest.subscription
-        n = digest.count
+        n, replies = digest.count - len(digest.replies), len(digest.replies)
         subject = (f"{self.site} digest for {digest.digest_date:%a} {digest.digest_date.day} "
                    f"{digest.digest_date:%b %Y}: {n} new paper{'' if n == 1 else 's'}")
+        if replies:
+            subject += f", {replies} repl{'y' if replies == 1 else 'ies'} to your comments"
         unsubscribe = self.links.unsubscribe(sub)
         context = {
             "digest": digest, "count": n, "day": day_label(digest.digest_date),
