@@ -15,6 +15,7 @@ pick the thresholds; HELD topics were not looked at while tuning.
 
     .venv/bin/python bench/topic_match.py --db /tmp/slice.db [--build-slice 2026-07-01]
         [--model minilm-static-256] [--sample-days 60 --sample-weeks 20] [--sweep]
+        [--rankings /tmp/rankings.json]
 
 --build-slice imports the corpus's papers listed on or after the date into --db (a new
 file) and embeds them with --model; otherwise --db must be a copy of a database already
@@ -174,6 +175,9 @@ def main() -> None:
     ap.add_argument("--dump", type=Path,
                     help="write (topic, window days, paper, similarity, fits) per candidate")
     ap.add_argument("--sweep", action="store_true", help="print a threshold grid (TUNE)")
+    ap.add_argument("--rankings", type=Path,
+                    help="keep each window's search ranking in this file and reuse it on the "
+                         "next run (to measure the predicate alone; same database and code)")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO / "src"))
     if args.build_slice:
@@ -207,15 +211,21 @@ def run(args: argparse.Namespace) -> None:
     features: list[tuple[str, int, float, float, float | None, bool]] = []
     dump: list[tuple[str, int, str, float | None, bool]] = []
     tallies: dict[tuple[str, int, str], Tally] = defaultdict(Tally)
+    kept: dict[str, list[str]] = {}
+    if args.rankings and args.rankings.exists():
+        kept = json.loads(args.rankings.read_text())
     started = time.perf_counter()
     for size, n in ((1, args.sample_days), (7, args.sample_weeks)):
         for lo, hi in windows(sorted(days), size, n, rng):
             for topic in rules:
                 part = "tune" if topic in TUNE else "held"
                 fit = {pid for d, ids in truth[topic].items() if lo <= d <= hi for pid in ids}
-                result = search(store, topic, filters=SearchFilters(date_from=lo, date_to=hi),
-                                limit=DEPTH, embedder=embedder)
-                ranked = [h.paper for h in result.hits]
+                key = f"{topic}|{lo}|{hi}"
+                if key not in kept:
+                    result = search(store, topic, limit=DEPTH, embedder=embedder,
+                                    filters=SearchFilters(date_from=lo, date_to=hi))
+                    kept[key] = [h.paper.id for h in result.hits]
+                ranked = store.get_papers(kept[key])
                 tallies[(part, size, "today: top 10")].add(
                     {p.id for p in ranked[:FOR_YOU]}, fit)
                 prepared = match.prepare(store, topic, embedder)
@@ -237,6 +247,8 @@ def run(args: argparse.Namespace) -> None:
                 tallies[(part, size, "fits, not ranked")].add(
                     {p.id for p in ranked}, fit)
     print(f"{time.perf_counter() - started:.0f} s of searching")
+    if args.rankings:
+        args.rankings.write_text(json.dumps(kept))
     print("| topics | window | claim | precision | recall | empty kept | TP / FP / FN |")
     print("|---|---|---|---|---|---|---|")
     for (part, size, name), tally in sorted(tallies.items()):

@@ -3,7 +3,8 @@
 Search ranks every paper, and the nearest ones are always there to show; a digest's
 "matches topic", a topic feed and a result count must only claim papers that fit. The
 evidence: the topic's informative words (each weighted by idf, so "models" counts little
-and "protein" much) found close together in one sentence of the title or abstract; and,
+and "protein" much) found close together in one sentence of the title or abstract, an
+acronym the topic's papers define counting as its words (rank/acronyms.py); and,
 when the topic has a vector, how unusually similar the paper is to it for the model that
 made the vectors (a z-score against the topic's similarities to papers in
 general; index/calibration.py). Every threshold is a ratio or a z-score, so it means the
@@ -16,7 +17,7 @@ import math
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import Stemmer
@@ -25,6 +26,7 @@ from paperfeed.index.calibration import Yardstick, yardstick
 from paperfeed.index.embedder import Embedder
 from paperfeed.index.vectors import index_for
 from paperfeed.models import Paper
+from paperfeed.rank.acronyms import Aliases, aliases, as_used
 from paperfeed.rank.query import STOPWORDS, parse_query
 from paperfeed.store import Store
 from paperfeed.store.base import Vectors
@@ -33,7 +35,7 @@ from paperfeed.store.terms import words
 NEAR = 0.9  # share of the topic's word weight a paper must have close together
 FLOOR = 1.0  # ... and a similarity of at least this z-score (when the topic has a vector)
 KEYWORD_ONLY = 0.99  # share needed anywhere when there is no vector: every word
-SPAN = 2  # words are close when within the topic's word count + SPAN content words
+SPAN = 1  # words are close when within the topic's word count + SPAN content words
 
 _local = threading.local()  # PyStemmer documents its stemmers as not thread-safe: one per thread
 _VOWELS = frozenset("aeiouy")
@@ -74,6 +76,7 @@ class Topic:
     weights: Mapping[str, float]  # stem -> idf weight
     vector: Vectors | None = None
     scale: Yardstick | None = None
+    aliases: Aliases = Aliases()
 
     @property
     def total(self) -> float:
@@ -116,15 +119,15 @@ def prepare(store: Store, text: str, embedder: Embedder | None = None) -> Topic:
     parsed = parse_query(text)
     topic_words = list(dict.fromkeys([*parsed.words, *(w for p in parsed.phrases for w in p)]))
     counts = store.term_counts(topic_words) if topic_words else {}
-    topic = Topic(text=parsed.text, weights=weights(topic_words, counts, store.count_papers()))
+    topic = Topic(text=parsed.text, weights=weights(topic_words, counts, store.count_papers()),
+                  aliases=aliases(store, topic_words, counts, stem) if counts else Aliases())
     if embedder is None or not parsed.text:
         return topic
     index = index_for(store, embedder.name)
     if not len(index):
         return topic
     vector = encode(embedder, parsed.text)
-    return Topic(text=topic.text, weights=topic.weights, vector=vector,
-                 scale=yardstick(store, index, vector))
+    return replace(topic, vector=vector, scale=yardstick(store, index, vector))
 
 
 _vectors: dict[tuple[str, str], Vectors] = {}
@@ -146,9 +149,10 @@ def evidence(topic: Topic, paper: Paper, similarity: float | None) -> Evidence:
     total = topic.total
     if not total:
         return Evidence(coverage=0.0, near=0.0, z=None)
-    seq = tokens(paper.title, paper.abstract)
-    have = set(seq)
-    coverage = sum(w for s, w in topic.weights.items() if s in have) / total
+    stems = tokens(paper.title, paper.abstract)
+    seq = places(topic, stems, as_used(topic.aliases, stems, paper.title, paper.abstract, stem))
+    have = set().union(*(p for p in seq if p))
+    coverage = sum(topic.weights[s] for s in have) / total
     near = _near(topic.weights, seq, len(topic.weights) + SPAN) / total
     z = None
     if similarity is not None and topic.scale is not None:
@@ -156,18 +160,37 @@ def evidence(topic: Topic, paper: Paper, similarity: float | None) -> Evidence:
     return Evidence(coverage=coverage, near=near, z=z)
 
 
-def _near(weights: Mapping[str, float], seq: Sequence[str | None], span: int) -> float:
+def places(topic: Topic, seq: Sequence[str | None],
+           using: Aliases | None = None) -> list[frozenset[str] | None]:
+    """The topic's stems at each place of seq (None: a sentence ends): a stem itself, the
+    stems an acronym stands for, and at a long form's start the acronym it spells (using:
+    the acronyms to use, the topic's by default)."""
+    using = topic.aliases if using is None else using
+    short, long = using.short, using.long
+    out: list[frozenset[str] | None] = []
+    for i, s in enumerate(seq):
+        if s is None:
+            out.append(None)
+            continue
+        found = {s} & topic.weights.keys()
+        found.update(t for t in short.get(s, ()) if t in topic.weights)
+        found.update(a for form, a in long.items() if tuple(seq[i:i + len(form)]) == form)
+        out.append(frozenset(found))
+    return out
+
+
+def _near(weights: Mapping[str, float], seq: Sequence[frozenset[str] | None],
+          span: int) -> float:
     """The most topic weight found within span consecutive stems of one sentence."""
     best = 0.0
     for start, first in enumerate(seq):
-        if first is None or first not in weights:
+        if not first:
             continue
         found: set[str] = set()
         for s in seq[start:start + span]:
             if s is None:
                 break
-            if s in weights:
-                found.add(s)
+            found |= s
         best = max(best, sum(weights[s] for s in found))
     return best
 

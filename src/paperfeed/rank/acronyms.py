@@ -1,0 +1,139 @@
+"""Acronyms a topic's papers define: "large language models (LLMs)", "(VQA)" after "visual
+question answering". Papers name a method by its acronym once it is defined, so a topic typed
+in full should find the acronym, and one typed as an acronym the words; the definitions are
+read from the papers themselves (the topic's best keyword matches), never from a fixed list.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from paperfeed.rank.query import STOPWORDS
+from paperfeed.store import Store
+from paperfeed.store.base import TextQuery
+from paperfeed.store.terms import fold
+
+READ = 40  # papers read for definitions
+SEEDS = 2  # the topic's rarest words that pick them
+SEEN = 2  # papers that must define an acronym the same way
+MIN_LETTERS = 3  # shorter acronyms (AD, SD) mean too many things
+MAX_LONG = 8  # words a long form may have
+_DEFINED = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9-]{1,9})\s*\)")
+_PART = re.compile(r"[^\W_]+")
+_lock = threading.Lock()
+_found: dict[tuple[str, str, tuple[str, ...]], Aliases] = {}
+
+
+@dataclass(frozen=True)
+class Aliases:
+    """short: acronym stem -> the stems it stands for; long: stems of a long form -> the
+    topic's acronym stem it spells."""
+
+    short: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    long: Mapping[tuple[str, ...], str] = field(default_factory=dict)
+
+
+def _letters(acronym: str) -> str | None:
+    """The letters of a written acronym (two capitals at least; a plural s dropped)."""
+    if sum(c.isupper() for c in acronym) < 2:
+        return None
+    if acronym.endswith("s") and sum(c.isupper() or c.isdigit() for c in acronym[:-1]) >= 2:
+        acronym = acronym[:-1]
+    return fold(acronym.replace("-", ""))
+
+
+def _spells(letters: str, parts: Sequence[str], first: bool = True) -> bool:
+    """Whether the parts, in order, spell letters: each content part gives its first letter
+    and maybe more of its letters in order (NeRF, 3DGS, SAE for sparse autoencoder), a stop
+    word may give none (MoE, SLAM)."""
+    if not parts:
+        return not letters
+    head, rest = parts[0], parts[1:]
+    if not first and head in STOPWORDS and _spells(letters, rest, False):
+        return True
+    if not letters or letters[0] != head[0]:
+        return False
+    return any(_within(letters[1:j], head[1:]) and _spells(letters[j:], rest, False)
+               for j in range(1, len(letters) + 1))
+
+
+def _within(letters: str, word: str) -> bool:
+    """Whether letters occur in word in order."""
+    found = iter(word)
+    return all(c in found for c in letters)
+
+
+def definitions(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(acronym letters, long form's words) for each "long form (ACRONYM)" in text."""
+    out = []
+    for found in _DEFINED.finditer(text):
+        letters = _letters(found.group(1))
+        if not letters:
+            continue
+        before = re.split(r"[()]", text[max(0, found.start() - 120):found.start()])[-1]
+        parts = _PART.findall(fold(before))[-MAX_LONG:]
+        for k in range(1, len(parts) + 1):
+            tail = parts[-k:]
+            if tail[0] not in STOPWORDS and _spells(letters, tail):
+                out.append((letters, tuple(tail)))
+                break
+    return out
+
+
+def aliases(store: Store, topic_words: Sequence[str], counts: Mapping[str, int],
+            stem: Callable[[str], str]) -> Aliases:
+    """The acronyms the topic's papers define that bear on the topic's words: one whose
+    long form is among the topic's words, or a topic word that is an acronym and its long
+    form. topic_words: folded, as typed; counts: papers per word. Kept per store version
+    (topics repeat across subscribers and digests)."""
+    key = (store.url, store.data_version(), tuple(topic_words))
+    with _lock:
+        found = _found.get(key)
+    if found is None:
+        found = _aliases(store, topic_words, counts, stem)
+        with _lock:
+            if len(_found) > 4096:
+                _found.clear()
+            _found[key] = found
+    return found
+
+
+def _aliases(store: Store, topic_words: Sequence[str], counts: Mapping[str, int],
+             stem: Callable[[str], str]) -> Aliases:
+    seeds = sorted((w for w in topic_words if counts.get(w)), key=lambda w: counts[w])[:SEEDS]
+    if not seeds:
+        return Aliases()
+    ids = [i for i, _ in store.keyword_search(
+        TextQuery(any_of=tuple((w,) for w in seeds)), limit=READ)]
+    found: Counter[tuple[str, tuple[str, ...]]] = Counter()
+    for title, abstract in store.texts(ids).values():
+        found.update(set(definitions(f"{title}. {abstract}")))
+    stems = {stem(w) for w in topic_words if w not in STOPWORDS}
+    short: dict[str, tuple[str, ...]] = {}
+    long: dict[tuple[str, ...], str] = {}
+    for (letters, parts), seen in found.most_common():
+        if seen < SEEN or len(letters) < MIN_LETTERS:
+            continue
+        content = tuple(stem(p) for p in parts if p not in STOPWORDS)
+        acronym = stem(letters)
+        if len(content) >= 2 and set(content) <= stems and acronym not in short:
+            short[acronym] = content
+        elif acronym in stems and acronym not in long.values() and len(content) >= 2:
+            long[content] = acronym
+    return Aliases(short=short, long=long)
+
+
+def as_used(found: Aliases, seq: Sequence[str | None], title: str, abstract: str,
+            stem: Callable[[str], str]) -> Aliases:
+    """found without the acronyms a paper defines otherwise (PLM: pretrained language
+    models in one paper, protein language models in another). seq: the paper's stems."""
+    if not found.short or not found.short.keys() & set(seq):
+        return found
+    own = {stem(letters): tuple(stem(p) for p in parts if p not in STOPWORDS)
+           for letters, parts in definitions(f"{title}. {abstract}")}
+    short = {a: form for a, form in found.short.items() if own.get(a, form) == form}
+    return Aliases(short=short, long=found.long)
