@@ -110,6 +110,42 @@ class Hit:
     reason: str | None = None
 
 
+# -- what index derives for cards and author pages; papers readers submit ----------------
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What `paperfeed index` derives from a paper for its card, locally: an extractive
+    one-line summary (a sentence of the abstract), keyphrases, a project page link."""
+
+    summary: str | None = None
+    keyphrases: tuple[str, ...] = ()
+    project_page: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A paper a reader put on a day's listing."""
+
+    paper_id: str
+    day: date
+    display_name: str
+    submitted_at: datetime
+    reader_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorProfile:
+    """One author, all spellings under one normalised key: papers newest first (ids), the
+    spellings seen (name, papers), co-authors (key, a spelling, shared papers), categories."""
+
+    key: str
+    paper_ids: tuple[str, ...] = ()
+    total: int = 0
+    spellings: tuple[tuple[str, int], ...] = ()
+    coauthors: tuple[tuple[str, str, int], ...] = ()
+    categories: tuple[tuple[str, int], ...] = ()
+
+
 # -- a reader's own signals -----------------------------------------------------------------
 
 SIGNAL_KINDS = ("save", "hide", "more", "less", "like")

@@ -29,11 +29,21 @@ def rank_listing(rows: Sequence[ListingRow], votes: Mapping[str, Sequence[dateti
     return rank_rows([(pid, pub, up) for pid, _, pub, up in rows], votes, now, half_life_days)
 
 
+def with_submitted(rows: Sequence[ListingRow],
+                   submitted: Sequence[ListingRow]) -> list[ListingRow]:
+    """Listing rows plus the papers readers submitted in the span, each paper once: a
+    submitted paper is listed on the day it was submitted, as new as its submission."""
+    merged = {r[0]: r for r in rows}
+    merged.update((r[0], r) for r in submitted)
+    return list(merged.values())
+
+
 def listing(store: Store, day_from: date, day_to: date, *, sort: str = "trending",
             now: datetime, limit: int = 30, offset: int = 0,
             half_life_days: float = 3.0) -> list[Hit]:
     """Gathers the papers listed in [day_from, day_to] and their votes: rank_listing's page."""
-    rows = store.listing_rows(day_from, day_to)
+    rows = with_submitted(store.listing_rows(day_from, day_to),
+                          store.submitted_rows(day_from, day_to))
     votes = store.vote_times(_EPOCH, [r[0] for r in rows]) if sort == "trending" else {}
     ranked = rank_listing(rows, votes, sort=sort, now=now, half_life_days=half_life_days)
     return hits_for(store, ranked[offset:offset + max(0, limit)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from paperfeed.store.card_roles import CardStore, SubmissionStore
 from paperfeed.store.reader_roles import AccountStore, SignalStore
 from paperfeed.store.roles import (
     Database,
@@ -27,7 +28,7 @@ from paperfeed.store.social_roles import CollectionStore, CommentStore
 
 class Store(Database, PaperStore, FullTextStore, VectorStore, ReaderStore, VoteStore,
             SubscriptionStore, DigestStore, LimitStore, TableCopy, SignalStore, AccountStore,
-            CommentStore, CollectionStore, Protocol):
+            CommentStore, CollectionStore, CardStore, SubmissionStore, Protocol):
     """Persistence for papers and everything attached to them; plain SQL behind it."""
 
 
@@ -35,3 +36,4 @@ __all__ = ["AccountStore", "CollectionStore", "CommentStore", "Database", "Diges
            "FullTextStore", "LimitStore", "PaperStore", "ReaderStore", "SignalStore", "Store",
            "SubscriptionStore", "TableCopy", "TextQuery", "VectorSearch", "VectorStore", "Vectors",
            "VoteStore"]
+__all__ += ["CardStore", "SubmissionStore"]

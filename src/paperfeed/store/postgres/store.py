@@ -7,6 +7,7 @@ from paperfeed.store.postgres.papers import PgPapers
 from paperfeed.store.postgres.tables import PgTables
 from paperfeed.store.postgres.vectors import PgVectors
 from paperfeed.store.sql.accounts import Accounts
+from paperfeed.store.sql.cards import Cards
 from paperfeed.store.sql.collections import Collections
 from paperfeed.store.sql.comments import Comments
 from paperfeed.store.sql.digests import Digests
@@ -15,13 +16,14 @@ from paperfeed.store.sql.library import Library
 from paperfeed.store.sql.limits import Limits
 from paperfeed.store.sql.readers import Readers
 from paperfeed.store.sql.signals import Signals
+from paperfeed.store.sql.submissions import Submissions
 from paperfeed.store.sql.subscriptions import Subscriptions
 from paperfeed.store.sql.votes import Votes
 
 
 class PostgresStore(PgPapers, PgFullText, PgTables, PgVectors, Readers, Votes,
                     Subscriptions, Digests, Limits, Signals,
-                    Accounts, Library, Health, Comments, Collections):
+                    Accounts, Library, Health, Comments, Collections, Cards, Submissions):
     """Store on one PostgreSQL database (psycopg 3 pool, tsvector + GIN, pgvector HNSW); a pool
     of connections shared by this process's threads."""
 

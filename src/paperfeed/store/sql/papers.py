@@ -97,9 +97,13 @@ class Papers(SqlBase):
 
     def neighbour_days(self, day: date) -> tuple[date | None, date | None]:
         with self.reading() as conn:
-            row = self.run(conn, "SELECT (SELECT max(day) FROM papers WHERE day < ?) AS before, "
-                           "(SELECT min(day) FROM papers WHERE day > ?) AS after",
-                           (day.isoformat(), day.isoformat())).fetchone()
+            # Days with submitted papers only count too (a reader put a paper on them).
+            row = self.run(conn, "SELECT (SELECT max(d) FROM (SELECT max(day) AS d FROM papers "
+                           "WHERE day < ? UNION ALL SELECT max(day) FROM paper_submissions "
+                           "WHERE day < ?) AS b) AS before, (SELECT min(d) FROM (SELECT "
+                           "min(day) AS d FROM papers WHERE day > ? UNION ALL SELECT min(day) "
+                           "FROM paper_submissions WHERE day > ?) AS a) AS after",
+                           (day.isoformat(),) * 4).fetchone()
         before, after = (date.fromisoformat(v) if v else None
                          for v in (row["before"], row["after"]))
         return before, after

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from paperfeed.store.sql.accounts import Accounts
+from paperfeed.store.sql.cards import Cards
 from paperfeed.store.sql.collections import Collections
 from paperfeed.store.sql.comments import Comments
 from paperfeed.store.sql.digests import Digests
@@ -11,6 +12,7 @@ from paperfeed.store.sql.library import Library
 from paperfeed.store.sql.limits import Limits
 from paperfeed.store.sql.readers import Readers
 from paperfeed.store.sql.signals import Signals
+from paperfeed.store.sql.submissions import Submissions
 from paperfeed.store.sql.subscriptions import Subscriptions
 from paperfeed.store.sql.votes import Votes
 from paperfeed.store.sqlite.fulltext import SqliteFullText
@@ -21,7 +23,7 @@ from paperfeed.store.sqlite.vectors import SqliteVectors
 
 class SqliteStore(SqlitePapers, SqliteFullText, SqliteTables, SqliteVectors, Readers, Votes,
                   Subscriptions, Digests, Limits, Signals,
-                  Accounts, Library, Health, Comments, Collections):
+                  Accounts, Library, Health, Comments, Collections, Cards, Submissions):
     """Store on one SQLite file (stdlib sqlite3, WAL, FTS5); each thread its own connection."""
 
 

@@ -1,0 +1,57 @@
+"""Role protocols of what index derives for cards and author pages, and of submissions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+from paperfeed.models import AuthorProfile, Card, Paper, Submission
+
+
+class CardStore(Protocol):
+    """Per paper: card text (summary, keyphrases, project page) and its authors' keys."""
+
+    def pending_cards(self, *, limit: int, after: str = "",
+                      ids: Sequence[str] | None = None) -> list[tuple[Paper, str]]:
+        """(paper, fingerprint) of papers, by id > after (and among ids when given), with no
+        card or one derived from an older state of the paper."""
+        ...
+
+    def count_pending_cards(self) -> int: ...
+
+    def put_cards(self, rows: Sequence[tuple[str, str, Card, Sequence[tuple[str, str]]]]
+                  ) -> None:
+        """Store (paper id, fingerprint derived from, card, authors as (key, name) in order)
+        in one transaction, replacing what the papers had."""
+        ...
+
+    def cards(self, paper_ids: Sequence[str]) -> dict[str, Card]:
+        """The cards of those papers that have one."""
+        ...
+
+    def author_profile(self, key: str, *, limit: int = 100, offset: int = 0) -> AuthorProfile:
+        """The author under a normalised key (index/authors.py): a page of paper ids
+        newest first, every spelling, top co-authors and categories."""
+        ...
+
+
+class SubmissionStore(Protocol):
+    """Papers readers put on a day's listing."""
+
+    def add_submission(self, paper_id: str, day: date, *, reader_id: int | None,
+                       display_name: str, now: datetime) -> bool:
+        """Record it; False when the paper was submitted that day already (nothing changes).
+        The paper must be stored."""
+        ...
+
+    def submissions(self, paper_ids: Sequence[str]) -> dict[str, Submission]:
+        """The latest submission of each of those papers that has one."""
+        ...
+
+    def submitted_rows(self, day_from: date, day_to: date) -> list[tuple[str, date,
+                                                                         datetime | None,
+                                                                         int | None]]:
+        """Listing rows (id, day submitted, when submitted, upstream upvotes) of the papers
+        submitted in [day_from, day_to]: listings add them to those days."""
+        ...
