@@ -115,6 +115,9 @@ class Settings:
                                            minimum=1, maximum=1000)
     mail_limit_per_instance: int = _setting(300, "Such mails the whole instance sends per "
                                             "hour.", minimum=1, maximum=1_000_000)
+    submit_limit_per_day: int = _setting(10, "Papers one reader may submit to the daily "
+                                         "listing per day (`paperfeed submit` and the page).",
+                                         minimum=1, maximum=10_000)
     max_pending_subscriptions: int = _setting(10_000, "Unconfirmed subscriptions kept at most "
                                               "(each is deleted once its confirmation link "
                                               "has expired).", minimum=1)

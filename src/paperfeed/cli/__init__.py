@@ -8,6 +8,7 @@ from paperfeed.cli import digest as digest
 from paperfeed.cli import ingest, serve
 from paperfeed.cli import recommend as recommend
 from paperfeed.cli import search as search
+from paperfeed.cli import submit as submit
 from paperfeed.cli import transfer as transfer
 from paperfeed.cli.base import main
 

@@ -37,6 +37,7 @@ from paperfeed.web import (
     ops,
     pages,
     signin,
+    submit,
     subscriptions,
 )
 from paperfeed.web.auth import Auth
@@ -89,6 +90,8 @@ ROUTES: list[APIRouter | Route] = [
     Route("/trending", pages.home),
     Route("/search", pages.search_page),
     Route("/votes", pages.vote, "POST"),
+    Route("/submit", submit.submit_form),  # a reader puts a paper on today's list
+    Route("/submit", submit.submit_post, "POST"),
     Route("/signin", signin.signin_page),
     Route("/signin", signin.signin_submit, "POST"),
     Route("/signin/verify", signin.verify_page),
