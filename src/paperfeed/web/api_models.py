@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from paperfeed.models import Hit, Paper
+from paperfeed.models import Card, Hit, Paper, Submission
 from paperfeed.safeurl import safe_url, safe_urls
 
 
@@ -159,6 +159,13 @@ class HubUser(_Hub):
     type: str = "user"
 
 
+SUMMARY_DOC = ("Extractive, not generated: the abstract's own sentence that states the "
+               "contribution, picked locally by `paperfeed index` (no language model).")
+KEYWORDS_DOC = ("Keyphrases: Hugging Face's when the paper came from there, else extracted "
+                "locally from the title and abstract by `paperfeed index`.")
+SUBMITTER_DOC = "The reader who put the paper on a day's list (null: listed by its source)."
+
+
 class HubPaper(_Hub):
     """A paper as GET /api/papers/{id} on the Hub returns it."""
 
@@ -170,12 +177,13 @@ class HubPaper(_Hub):
     submittedOnDailyAt: str | None  # noqa: N815
     upvotes: int
     discussionId: str  # noqa: N815
-    ai_summary: str | None = None
-    ai_keywords: list[str]
+    ai_summary: str | None = Field(None, description=SUMMARY_DOC)
+    ai_keywords: list[str] = Field(description=KEYWORDS_DOC)
     githubRepo: str | None  # noqa: N815
     githubStars: int | None  # noqa: N815
     projectPage: str | None = None  # noqa: N815
     numComments: int = 0  # noqa: N815
+    submittedOnDailyBy: HubUser | None = Field(None, description=SUBMITTER_DOC)  # noqa: N815
 
 
 class HubDailyItem(_Hub):
@@ -193,7 +201,9 @@ class HubDailyItem(_Hub):
     upvotes: int
     githubRepo: str | None  # noqa: N815
     githubStars: int | None  # noqa: N815
-    ai_keywords: list[str]
+    ai_keywords: list[str] = Field(description=KEYWORDS_DOC)
+    ai_summary: str | None = Field(None, description=SUMMARY_DOC)
+    projectPage: str | None = None  # noqa: N815
 
 
 class HubError(BaseModel):
@@ -210,23 +220,39 @@ def _github(paper: Paper) -> str | None:
         (u for u in safe_urls(paper.code_urls) if u.startswith("https://github.com/")), None)
 
 
-def hub_paper(paper: Paper, votes: int, comments: int = 0) -> HubPaper:
+def _submitter(submission: Submission | None) -> HubUser | None:
+    """A reader shown by their display name (never their address)."""
+    if submission is None:
+        return None
+    name = submission.display_name
+    return HubUser(_id=f"reader:{name}", user=name, name=name, fullname=name)
+
+
+def hub_paper(paper: Paper, votes: int, comments: int = 0, card: Card | None = None,
+              submission: Submission | None = None) -> HubPaper:
     published = paper.published or paper.day
+    listed = submission.submitted_at if submission is not None else paper.day
     return HubPaper(
         id=paper.id, title=paper.title, summary=paper.abstract,
         authors=[HubAuthor(_id=f"{paper.id}#{i}", name=a.name)
                  for i, a in enumerate(paper.authors)],
-        publishedAt=hub_time(published), submittedOnDailyAt=hub_time(paper.day),
+        publishedAt=hub_time(published), submittedOnDailyAt=hub_time(listed),
         upvotes=hub_upvotes(paper, votes), discussionId=paper.id,
-        ai_keywords=list(paper.ai_keywords), githubRepo=_github(paper),
-        githubStars=paper.github_stars, numComments=comments)
+        ai_keywords=list(paper.ai_keywords or (card.keyphrases if card else ())),
+        ai_summary=card.summary if card else None,
+        projectPage=safe_url(card.project_page) if card else None,
+        githubRepo=_github(paper), githubStars=paper.github_stars,
+        numComments=comments, submittedOnDailyBy=_submitter(submission))
 
 
-def hub_item(paper: Paper, votes: int, comments: int = 0) -> HubDailyItem:
-    hub = hub_paper(paper, votes, comments)
-    who = HubUser(_id=paper.source, user=paper.source, name=paper.source,
-                  fullname=paper.source)
-    return HubDailyItem(paper=hub, publishedAt=hub_time(paper.day), title=paper.title,
+def hub_item(paper: Paper, votes: int, comments: int = 0, card: Card | None = None,
+             submission: Submission | None = None) -> HubDailyItem:
+    hub = hub_paper(paper, votes, comments, card, submission)
+    who = hub.submittedOnDailyBy or HubUser(_id=paper.source, user=paper.source,
+                                            name=paper.source, fullname=paper.source)
+    listed = submission.submitted_at if submission is not None else paper.day
+    return HubDailyItem(paper=hub, publishedAt=hub_time(listed), title=paper.title,
                         summary=paper.abstract, submittedBy=who, upvotes=hub.upvotes,
                         githubRepo=hub.githubRepo, githubStars=hub.githubStars,
-                        ai_keywords=hub.ai_keywords, numComments=comments)
+                        ai_keywords=hub.ai_keywords, numComments=comments,
+                        ai_summary=hub.ai_summary, projectPage=hub.projectPage)

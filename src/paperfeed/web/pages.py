@@ -21,6 +21,7 @@ from paperfeed.errors import NotFound
 from paperfeed.web import periods, views
 from paperfeed.web.auth import current_reader, safe_next
 from paperfeed.web.cache import CachedPage, PageCache
+from paperfeed.web.cardview import card_extras
 from paperfeed.web.deps import embedder, search_mode
 from paperfeed.web.httpkit import validation_handler
 from paperfeed.web.security import require_csrf
@@ -46,6 +47,7 @@ def _context(request: Request, build: Build, key: str, version: str) -> dict[str
             raise HTTPException(404, "There is no such page.")
         counts = request.app.state.store.comment_counts(views.shown_ids(context))
         context = context | {"comment_counts": counts}
+        context |= card_extras(request.app.state.store, context)
         data.put(key, context, version)
     return context
 

@@ -21,6 +21,7 @@ from paperfeed.config import Settings
 from paperfeed.store.social import MAX_COMMENT_CHARS
 from paperfeed.web import periods
 from paperfeed.web.auth import current_reader
+from paperfeed.web.cardview import author_url
 from paperfeed.web.markdown import render_markdown
 from paperfeed.web.security import csrf_field
 from paperfeed.web.social import is_admin
@@ -49,6 +50,7 @@ def make_templates(folder: Path, settings: Settings) -> Jinja2Templates:
     env.globals.update(
         site_name=settings.site_name, csrf_field=csrf_field, paper_url=paper_url, dom_id=dom_id,
         safe_href=safe_href, link_label=link_label, nice_date=periods.nice_date,
+        author_url=author_url,
         static_url=lambda name: f"/static/{name}?v={versions.get(name, '0')}",
         markdown=render_markdown, comment_cap=MAX_COMMENT_CHARS,
         is_admin=lambda reader: is_admin(settings, reader),
