@@ -95,7 +95,7 @@ def test_hostile_text_stays_escaped_on_cards(store: Store, client: TestClient) -
 
 @pytest.mark.usefixtures("no_internet")
 def test_huggingface_hub_reads_summary_keywords_project_page_and_submitter(
-        store: Store, hf: Any) -> None:
+        store: Store, hf: Any) -> None:  # noqa: F811 (the fixture imported above)
     seed(store)
     store.upsert_papers([replace(PAPERS[2], code_urls=("https://gh.github.io/ssm",))])
     derive_cards(store)

@@ -32,7 +32,8 @@ OLD = Paper(id="2301.00001", title="An old paper on sparse engines", abstract="W
     ("https://arxiv.org/pdf/2401.01234v1.pdf", "2401.01234"),
     ("http://www.arxiv.org/abs/2401.01234?context=cs", "2401.01234"),
     ("https://export.arxiv.org/pdf/2401.01234", "2401.01234"),
-    ("hep-th/9901001v2", "hep-th/9901001"), ("https://arxiv.org/abs/hep-th/9901001", "hep-th/9901001"),
+    ("hep-th/9901001v2", "hep-th/9901001"),
+    ("https://arxiv.org/abs/hep-th/9901001", "hep-th/9901001"),
 ])
 def test_ids_and_links_name_the_paper(text: str, paper_id: str) -> None:
     assert parse_reference(text) == paper_id
@@ -49,7 +50,7 @@ def test_malformed_references_are_refused(text: str) -> None:
 def _submit(store: Store, settings: Settings, ref: str, who: str = "ada@example.org",
             now: datetime = NOW) -> Paper:
     reader = store.get_or_create_reader(who)
-    return submit_paper(store, settings, ref, reader_id=reader, display_name=who.split("@")[0],
+    return submit_paper(store, settings, ref, reader_id=reader, display_name=who.partition("@")[0],
                         now=now).paper
 
 
@@ -89,7 +90,7 @@ def test_a_missing_paper_is_fetched_from_arxiv_then_listed(
 def test_unknown_and_unreachable_store_nothing(settings: Settings, store: Store,
                                                upstream: UpstreamServer) -> None:
     upstream.route(PATH, [Reply(body=fixture("arxiv_api_empty.xml"))])
-    with pytest.raises(SubmitRefused, match="arXiv has no paper 2401.09999") as missing:
+    with pytest.raises(SubmitRefused, match=r"arXiv has no paper 2401\.09999") as missing:
         _submit(store, settings_for(settings, upstream), "2401.09999")
     assert missing.value.reason == "not_found"
     upstream.route(PATH, [Reply(body=fixture("arxiv_api_error.xml"))])

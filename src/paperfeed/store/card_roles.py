@@ -30,9 +30,11 @@ class CardStore(Protocol):
         """The cards of those papers that have one."""
         ...
 
-    def author_profile(self, key: str, *, limit: int = 100, offset: int = 0) -> AuthorProfile:
-        """The author under a normalised key (index/authors.py): a page of paper ids
-        newest first, every spelling, top co-authors and categories."""
+    def author_profile(self, key: str, *, names: Sequence[str] | None = None,
+                       limit: int = 100, offset: int = 0) -> AuthorProfile:
+        """The author under a normalised key (index/authors.py): a page of paper ids newest
+        first, their count, top co-authors and categories (only papers where the author is
+        spelled as one of names, when given), and every spelling under the key."""
         ...
 
 

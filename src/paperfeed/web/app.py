@@ -29,6 +29,7 @@ from paperfeed.web import (
     api_hf,
     api_me,
     apidocs,
+    authors,
     collections,
     digest_links,
     discussion,
@@ -90,6 +91,7 @@ ROUTES: list[APIRouter | Route] = [
     Route("/trending", pages.home),
     Route("/search", pages.search_page),
     Route("/votes", pages.vote, "POST"),
+    Route("/authors/{name:path}", authors.author_page),  # every spelling of one author
     Route("/submit", submit.submit_form),  # a reader puts a paper on today's list
     Route("/submit", submit.submit_post, "POST"),
     Route("/signin", signin.signin_page),

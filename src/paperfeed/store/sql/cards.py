@@ -70,26 +70,30 @@ class Cards(Papers):
                                                    r["project_page"])
         return out
 
-    def author_profile(self, key: str, *, limit: int = 100, offset: int = 0) -> AuthorProfile:
+    def author_profile(self, key: str, *, names: Sequence[str] | None = None,
+                       limit: int = 100, offset: int = 0) -> AuthorProfile:
+        among, args = ("TRUE", []) if not names else self.dialect.in_list("a.name",
+                                                                          list(names)[:500])
+        mine = f"a.author_key = ? AND {among}"
         with self.reading() as conn:
             ids = [str(r["id"]) for r in self.run(
                 conn, "SELECT p.id, p.day FROM paper_authors a JOIN papers p ON p.id = "
-                "a.paper_id WHERE a.author_key = ? GROUP BY p.id, p.day ORDER BY p.day DESC"
+                f"a.paper_id WHERE {mine} GROUP BY p.id, p.day ORDER BY p.day DESC"
                 f"{self.dialect.nulls_last}, p.id DESC LIMIT ? OFFSET ?",
-                (key, limit, offset)).fetchall()]
-            total = int(self.value(conn, "SELECT count(DISTINCT paper_id) FROM paper_authors "
-                                   "WHERE author_key = ?", (key,)))
+                [key, *args, limit, offset]).fetchall()]
+            total = int(self.value(conn, "SELECT count(DISTINCT a.paper_id) FROM paper_authors "
+                                   f"a WHERE {mine}", [key, *args]))
             spellings = tuple((str(r["name"]), int(r["n"])) for r in self.run(
                 conn, "SELECT name, count(DISTINCT paper_id) AS n FROM paper_authors WHERE "
                 "author_key = ? GROUP BY name ORDER BY n DESC, name", (key,)))
             coauthors = tuple((str(r["k"]), str(r["name"]), int(r["n"])) for r in self.run(
                 conn, "SELECT b.author_key AS k, min(b.name) AS name, count(DISTINCT "
                 "b.paper_id) AS n FROM paper_authors a JOIN paper_authors b ON b.paper_id = "
-                "a.paper_id AND b.author_key <> a.author_key WHERE a.author_key = ? "
-                "GROUP BY b.author_key ORDER BY n DESC, k LIMIT 30", (key,)))
+                f"a.paper_id AND b.author_key <> a.author_key WHERE {mine} "
+                "GROUP BY b.author_key ORDER BY n DESC, k LIMIT 30", [key, *args]))
             categories = tuple((str(r["category"]), int(r["n"])) for r in self.run(
                 conn, "SELECT j.value AS category, count(DISTINCT p.id) AS n FROM "
                 "paper_authors a JOIN papers p ON p.id = a.paper_id, "
-                f"{self.dialect.category_values} WHERE a.author_key = ? GROUP BY j.value "
-                "ORDER BY n DESC, category LIMIT 12", (key,)))
+                f"{self.dialect.category_values} WHERE {mine} GROUP BY j.value "
+                "ORDER BY n DESC, category LIMIT 12", [key, *args]))
         return AuthorProfile(key, tuple(ids), total, spellings, coauthors, categories)
