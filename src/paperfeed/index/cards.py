@@ -33,7 +33,8 @@ _CONTRIBUTION = re.compile(
     r"investigate|analy[sz]e|establish|derive|provide|formulate|report|address|tackle|offer|"
     r"build|release|construct|identify|explore|devise|extend|revisit|put forward|"
     r"characteri[sz]e|obtain|compute|give|find|examine|consider|leverage|apply|train|"
-    r"evaluate|use|employ|adopt)", re.IGNORECASE)
+    r"evaluate|use|employ|adopt|broaden|generali[sz]e|reexamine|create|suggest|conduct)",
+    re.IGNORECASE)
 _STRONG = re.compile(r"\b(?:we|this (?:paper|work))\s+(?:\w+\s+){0,2}?(?:propose|present|"
                      r"introduce|develop|put forward|devise)", re.IGNORECASE)
 _FRAMING = re.compile(r"\b(?:in this (?:paper|work|study|article)|to this end|to address "
@@ -64,7 +65,7 @@ def sentence_score(sentence: str, position: int) -> float:
     """How likely a sentence states the paper's contribution rather than its background."""
     score = 0.0
     if _STRONG.search(sentence):
-        score += 4
+        score += 5
     elif _CONTRIBUTION.search(sentence):
         score += 3
     if _FRAMING.search(sentence):
