@@ -34,7 +34,8 @@ class CardStore(Protocol):
                        limit: int = 100, offset: int = 0) -> AuthorProfile:
         """The author under a normalised key (index/authors.py): a page of paper ids newest
         first, their count, top co-authors and categories (only papers where the author is
-        spelled as one of names, when given), and every spelling under the key."""
+        spelled as one of names, when given), and every spelling under the key (limit 0:
+        the spellings alone)."""
         ...
 
 

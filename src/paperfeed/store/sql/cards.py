@@ -76,6 +76,11 @@ class Cards(Papers):
                                                                           list(names)[:500])
         mine = f"a.author_key = ? AND {among}"
         with self.reading() as conn:
+            spellings = tuple((str(r["name"]), int(r["n"])) for r in self.run(
+                conn, "SELECT name, count(DISTINCT paper_id) AS n FROM paper_authors WHERE "
+                "author_key = ? GROUP BY name ORDER BY n DESC, name", (key,)))
+            if limit <= 0:
+                return AuthorProfile(key, spellings=spellings)
             ids = [str(r["id"]) for r in self.run(
                 conn, "SELECT p.id, p.day FROM paper_authors a JOIN papers p ON p.id = "
                 f"a.paper_id WHERE {mine} GROUP BY p.id, p.day ORDER BY p.day DESC"
@@ -83,9 +88,6 @@ class Cards(Papers):
                 [key, *args, limit, offset]).fetchall()]
             total = int(self.value(conn, "SELECT count(DISTINCT a.paper_id) FROM paper_authors "
                                    f"a WHERE {mine}", [key, *args]))
-            spellings = tuple((str(r["name"]), int(r["n"])) for r in self.run(
-                conn, "SELECT name, count(DISTINCT paper_id) AS n FROM paper_authors WHERE "
-                "author_key = ? GROUP BY name ORDER BY n DESC, name", (key,)))
             coauthors = tuple((str(r["k"]), str(r["name"]), int(r["n"])) for r in self.run(
                 conn, "SELECT b.author_key AS k, min(b.name) AS name, count(DISTINCT "
                 "b.paper_id) AS n FROM paper_authors a JOIN paper_authors b ON b.paper_id = "
