@@ -167,12 +167,22 @@ def keyphrases(title: str, abstract: str, idf: Callable[[str], float],
     weights = candidates(title, abstract)
     shown: dict[tuple[str, ...], tuple[str, ...]] = {}
     scored: dict[tuple[str, ...], float] = {}
+    seen: dict[str, tuple[str, float, int]] = {}  # token -> folded, summed idf, pieces
+
+    def token(text: str) -> tuple[str, float, int]:
+        if text not in seen:
+            folded = text.lower() if text.isascii() else fold(text)  # fold, fast for ASCII
+            pieces = words(folded)
+            seen[text] = (folded, sum(idf(w) for w in pieces), len(pieces))
+        return seen[text]
+
     for tokens, weight in weights.items():
-        key = tuple(fold(t) for t in tokens)
-        pieces = [w for t in key for w in words(t)]
-        if not pieces:
+        parts = [token(t) for t in tokens]
+        key = tuple(p[0] for p in parts)
+        count = sum(p[2] for p in parts)
+        if not count:
             continue
-        rarity = sum(idf(w) for w in pieces) / len(pieces)
+        rarity = sum(p[1] for p in parts) / count
         scored[key] = scored.get(key, 0.0) + weight * rarity * (1.0 + 0.6 * (len(tokens) - 1))
         shown.setdefault(key, tokens)
     picked: list[tuple[str, ...]] = []
