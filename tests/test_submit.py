@@ -123,7 +123,8 @@ def test_the_page_submits_for_a_signed_in_reader(settings: Settings, store: Stor
     with TestClient(app) as client:
         assert client.get("/submit", follow_redirects=False).headers["location"].startswith(
             "/signin?next=%2Fsubmit")
-        _, token = sign_in_as(client, store, "grace.hopper@example.org")
+        reader, token = sign_in_as(client, store, "grace.hopper@example.org")
+        store.set_reader_profile(reader, "Grace H.", False)
         form = client.get("/submit")
         assert 'name="ref"' in form.text
         bad = client.post("/submit", data={"ref": "<b>nope</b>", "csrf_token": token})
@@ -135,13 +136,13 @@ def test_the_page_submits_for_a_signed_in_reader(settings: Settings, store: Stor
         assert done.headers["location"].endswith("#paper-2401.01234")
         page = client.get(done.headers["location"])
         assert "Sparse Engines for Analytical Computation" in page.text
-        assert "Submitted by grace.hopper" in page.text
+        assert "Submitted by Grace H." in page.text
         again = client.post("/submit", data={"ref": "2401.01234", "csrf_token": token})
         assert again.status_code == 409 and "already submitted today" in again.text
         assert client.post("/submit", data={"ref": "2401.01234"}).status_code == 403
         client.cookies.clear()
         public = client.get(done.headers["location"]).text
-        assert "Submitted by grace.hopper" in public and "grace.hopper@" not in public
+        assert "Submitted by Grace H." in public and "grace.hopper" not in public
 
 
 def test_cli_submits_and_says_why_not(tmp_path: Path, upstream: UpstreamServer) -> None:
@@ -150,7 +151,7 @@ def test_cli_submits_and_says_why_not(tmp_path: Path, upstream: UpstreamServer) 
     db = tmp_path / "p.db"
     ok = paperfeed("submit", "arXiv:2401.01234v2", "--by", "Ada@Example.org", db=db, **env)
     assert ok.returncode == 0, ok.stderr
-    assert "2401.01234: fetched from arXiv and listed today, submitted by ada" in ok.stdout
+    assert "2401.01234: fetched from arXiv and listed today, submitted by reader-1" in ok.stdout
     again = paperfeed("submit", "2401.01234", "--by", "bob@example.org", db=db, **env)
     assert again.returncode == 1
     assert "refused (already submitted)" in again.stderr

@@ -23,6 +23,7 @@ from paperfeed.ingest.fetch import Upstream, UpstreamError
 from paperfeed.ingest.records import is_arxiv_id, split_arxiv_id
 from paperfeed.models import Paper
 from paperfeed.store import Store
+from paperfeed.store.social import display_name
 
 MAX_REF = 300  # characters of a pasted id or link
 _HOST = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(abs|pdf)/", re.IGNORECASE)
@@ -116,7 +117,7 @@ def submit_paper(store: Store, settings: Settings, reference: str, *, reader_id:
     return Submitted(store.get_paper(paper_id) or paper, fetched)
 
 
-def display_name(email: str) -> str:
-    """How a submitter is shown: the part of their address before the @ (never the whole
-    address), at most 40 characters."""
-    return email.split("@", 1)[0][:40] or "a reader"
+def submitter_name(store: Store, reader_id: int) -> str:
+    """How a submitter is shown: the name they chose for their comments, else the neutral
+    reader-N (never their address)."""
+    return display_name(store.reader_profile(reader_id)[0], reader_id)

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.index.derive import derive_cards
-from paperfeed.ingest.submit import MAX_REF, SubmitRefused, display_name, submit_paper
+from paperfeed.ingest.submit import MAX_REF, SubmitRefused, submit_paper, submitter_name
 from paperfeed.web.auth import current_reader
 from paperfeed.web.security import require_csrf
 from paperfeed.web.templating import dom_id, render
@@ -38,7 +38,8 @@ async def submit_post(request: Request, ref: str = Form("", max_length=MAX_REF *
 
     def work() -> str:
         done = submit_paper(store, settings, ref, reader_id=reader.id,
-                            display_name=display_name(reader.email), now=datetime.now(UTC))
+                            display_name=submitter_name(store, reader.id),
+                            now=datetime.now(UTC))
         derive_cards(store, ids=[done.paper.id])  # its card and author links at once
         return done.paper.id
 
