@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from paperfeed.store.card_roles import CardStore, SubmissionStore
+from paperfeed.store.map_roles import MapCluster, MapPoint, MapStore
 from paperfeed.store.reader_roles import AccountStore, SignalStore
 from paperfeed.store.roles import (
     Database,
@@ -28,7 +29,8 @@ from paperfeed.store.social_roles import CollectionStore, CommentStore
 
 class Store(Database, PaperStore, FullTextStore, VectorStore, ReaderStore, VoteStore,
             SubscriptionStore, DigestStore, LimitStore, TableCopy, SignalStore, AccountStore,
-            CommentStore, CollectionStore, CardStore, SubmissionStore, Protocol):
+            CommentStore, CollectionStore, CardStore, SubmissionStore,
+            MapStore, Protocol):
     """Persistence for papers and everything attached to them; plain SQL behind it."""
 
 
@@ -37,3 +39,4 @@ __all__ = ["AccountStore", "CollectionStore", "CommentStore", "Database", "Diges
            "SubscriptionStore", "TableCopy", "TextQuery", "VectorSearch", "VectorStore", "Vectors",
            "VoteStore"]
 __all__ += ["CardStore", "SubmissionStore"]
+__all__ += ["MapCluster", "MapPoint", "MapStore"]
