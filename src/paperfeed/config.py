@@ -127,8 +127,8 @@ class Settings:
                                         "stays valid.", minimum=0.01)
     worker_interval: float = _setting(60.0, "Seconds between two rounds of `paperfeed "
                                       "worker`.", minimum=0.1)
-    worker_steps: list[str] = _setting(["ingest", "embed", "digests"], "What each worker "
-                                       "round does, of ingest, embed and digests.")
+    worker_steps: list[str] = _setting(["ingest", "embed", "map", "digests"], "What each "
+                                       "worker round does, of ingest, embed, map and digests.")
     worker_embed_seconds: float = _setting(600.0, "At most this many seconds of embedding "
                                            "per worker round: a backlog is worked off newest "
                                            "first over later rounds, and digests never wait "
@@ -147,10 +147,10 @@ class Settings:
             raise ConfigError("secret_key: production refuses the default secret key; set "
                               "PAPERFEED_SECRET_KEY to a long random value")
         _check_timezone("digest_timezone", self.digest_timezone)
-        unknown = set(self.worker_steps) - {"ingest", "embed", "digests"}
+        unknown = set(self.worker_steps) - {"ingest", "embed", "map", "digests"}
         if unknown:
             raise ConfigError(f"worker_steps: {', '.join(sorted(unknown))} unknown; choose "
-                              "among ingest, embed, digests")
+                              "among ingest, embed, map, digests")
 
     def documented(self) -> dict[str, str]:
         """Setting name -> its one-line documentation."""

@@ -47,12 +47,20 @@ def embed_pending(store: Store, settings: Settings) -> Any:
                        seconds=settings.worker_embed_seconds)
 
 
+def refresh_map(store: Store, settings: Settings) -> Any:
+    """Build the corpus map when due, else place the papers embedded since."""
+    from paperfeed.index.mapbuild import refresh_map as refresh
+
+    return refresh(store, settings.embedding_model)
+
+
 @dataclass
 class RoundReport:
     """What one round did; `skipped` names the steps whose packages are not installed."""
 
     ingested: Any = None
     embedded: Any = None
+    mapped: Any = None
     digests: SendReport | None = None
     skipped: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -84,7 +92,7 @@ class Worker:
         return reports
 
     def round(self) -> RoundReport:
-        """One pass: ingest (once a day), embed what is pending, send what is due."""
+        """One pass: ingest (once a day), embed what is pending, map it, send what is due."""
         report = RoundReport()
         now = self.clock()
         steps = self.settings.worker_steps
@@ -94,6 +102,8 @@ class Worker:
                 self.store.set_state(INGEST_STATE, now.date().isoformat())
         if "embed" in steps and not self.stopping:
             report.embedded = self._step("embed", embed_pending, report)
+        if "map" in steps and not self.stopping:
+            report.mapped = self._step("map", refresh_map, report)
         if "digests" in steps and not self.stopping:
             report.digests = self._send(report, now)
         log.info("round done: %s", report.digests.summary() if report.digests else "no digests")
