@@ -34,6 +34,7 @@ from paperfeed.web import (
     digest_links,
     discussion,
     feeds,
+    maps,
     mine,
     ops,
     pages,
@@ -139,6 +140,13 @@ ROUTES: list[APIRouter | Route] = [
     Route("/collections/{collection_id}/edit", collections.edit_form, "POST"),
     Route("/collections/{collection_id}/delete", collections.delete_form, "POST"),
     Route("/collections/{collection_id}/items", collections.item_form, "POST"),
+    # the corpus map and what is rising
+    Route("/map", maps.map_page),
+    Route("/map/data.json", maps.map_data),
+    Route("/map/overlay.json", maps.map_overlay),
+    Route("/map/point.json", maps.map_point),
+    Route("/map/clusters/{cluster}", maps.cluster_page),
+    Route("/trends", maps.trends_page),
     Route("/papers/{paper_id:path}", pages.paper_page),  # last: ids may hold slashes
 ]
 

@@ -17,6 +17,7 @@ from paperfeed.rank.trending import trending_list
 from paperfeed.store import Store
 from paperfeed.web import periods
 from paperfeed.web.text import arxiv_links, safe_href
+from paperfeed.web.trendviews import vote_trend
 
 TRENDING_DAYS = 7
 TAB_LABELS = {"trending": "Trending", "daily": "Daily", "weekly": "Weekly", "monthly": "Monthly"}
@@ -219,4 +220,5 @@ def paper_page(view: Viewer, paper_id: str, embedder: Any) -> dict[str, Any] | N
         "similar": similar(store, paper.id, limit=8, embedder=embedder),
         "similar_note": None,
         "comments": store.paper_comments(paper.id),
+        "vote_trend": vote_trend(store, paper.id),
     }
