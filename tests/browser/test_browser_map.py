@@ -33,7 +33,8 @@ def _painted(page: Any) -> int:
         const c = document.getElementById('map-canvas');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0;
-        for (let i = 0; i < d.length; i += 4) if (d[i] !== 15 || d[i+1] !== 20 || d[i+2] !== 32) n++;
+        for (let i = 0; i < d.length; i += 4)
+          if (d[i] !== 15 || d[i+1] !== 20 || d[i+2] !== 32) n++;
         return n; }"""))
 
 

@@ -172,6 +172,6 @@ def refresh_map(store: Store, model: str, *, now: datetime | None = None) -> Map
     if built is None or now - built >= REBUILD_AFTER:
         return build_map(store, model, now=now)
     pending = len(store.unmapped_ids(model))
-    if pending and pending >= REBUILD_SHARE * max(1, len(store.map_points())):
+    if pending and pending >= REBUILD_SHARE * max(1, sum(c.size for c in store.map_clusters())):
         return build_map(store, model, now=now)
     return place_new(store, model, now=now)
