@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -139,3 +143,28 @@ def test_a_tiny_corpus_still_gets_a_map(store: Store) -> None:
                 for i in range(3)])
     report = build_map(store, MODEL)
     assert report.papers == 3 and len(store.map_points()) == 3
+
+
+def test_the_cli_builds_places_and_refreshes(tmp_path: Path) -> None:
+    from paperfeed.store import open_store
+
+    db = tmp_path / "cli.db"
+    store = open_store(f"sqlite:///{db}")
+    make_corpus(store, per_topic=5)
+    store.close()
+    env = {**os.environ, "PAPERFEED_DATABASE_URL": f"sqlite:///{db}",
+           "PAPERFEED_EMBEDDING_MODEL": MODEL}
+    env.pop("PAPERFEED_CONFIG", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "paperfeed", "map", *args],
+                              capture_output=True, text=True, env=env, timeout=120,
+                              check=False)
+
+    assert "nothing new to place" in run("place").stdout  # no map yet
+    built = run("build")
+    assert built.returncode == 0 and "mapped 20 papers in" in built.stdout, built.stderr
+    assert "nothing new to place" in run("place").stdout
+    assert run("refresh").returncode == 0
+    empty = run("build", "--model", "nope")
+    assert empty.returncode == 1 and "paperfeed index" in empty.stderr

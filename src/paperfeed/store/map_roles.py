@@ -74,11 +74,12 @@ class MapStore(Protocol):
 
     def day_counts(self, by: str, since: date) -> list[tuple[date, str, int]]:
         """(day, key, papers) for papers listed on or after since, keyed by "cluster" (its
-        id as text; papers on the map only) or "category" (the primary category)."""
+        id as text; papers on the map only, by the day they had when mapped) or "category"
+        (the primary category)."""
         ...
 
     def category_day_counts(self, category: str, since: date) -> list[tuple[date, int]]:
-        """(day, papers) of papers listed on or after since with category among theirs."""
+        """(day, papers) of papers listed on or after since whose primary category it is."""
         ...
 
     def paper_days(self, paper_ids: Sequence[str]) -> list[date]:

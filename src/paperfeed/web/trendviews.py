@@ -104,7 +104,7 @@ def _monthly_chart(days: Sequence[date], end: date, what: str) -> dict[str, Any]
 
 
 def category_trend(store: Store, category: str) -> dict[str, Any]:
-    """Papers per month in one category (any of a paper's categories)."""
+    """Papers per month in one primary category (as /trends counts them)."""
     end = newest_day(store)
     if end is None:
         return {"chart": None}

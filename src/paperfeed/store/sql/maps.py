@@ -37,10 +37,12 @@ class Maps(SqlBase):
 
     def _insert(self, conn: Connection, points: Sequence[tuple[str, float, float, int]], *,
                 placed: int) -> None:
-        self.run_many(conn, "INSERT INTO map_points (paper_id, x, y, cluster, placed) VALUES "
-                      "(?, ?, ?, ?, ?) ON CONFLICT (paper_id) DO UPDATE SET x = excluded.x, "
-                      "y = excluded.y, cluster = excluded.cluster, placed = excluded.placed",
-                      [(pid, float(x), float(y), int(c), placed) for pid, x, y, c in points])
+        self.run_many(conn, "INSERT INTO map_points (paper_id, x, y, cluster, placed, day) "
+                      "VALUES (?, ?, ?, ?, ?, (SELECT day FROM papers WHERE id = ?)) ON CONFLICT "
+                      "(paper_id) DO UPDATE SET x = excluded.x, y = excluded.y, cluster = "
+                      "excluded.cluster, placed = excluded.placed, day = excluded.day",
+                      [(pid, float(x), float(y), int(c), placed, pid)
+                       for pid, x, y, c in points])
 
     def _version(self, conn: Connection, version: str) -> None:
         self.run(conn, "INSERT INTO ingest_state VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
@@ -96,8 +98,8 @@ class Maps(SqlBase):
 
     def day_counts(self, by: str, since: date) -> list[tuple[date, str, int]]:
         if by == "cluster":
-            query = ("SELECT p.day, m.cluster AS k, count(*) AS n FROM map_points m JOIN "
-                     "papers p ON p.id = m.paper_id WHERE p.day >= ? GROUP BY p.day, m.cluster")
+            query = ("SELECT day, cluster AS k, count(*) AS n FROM map_points WHERE day >= ? "
+                     "GROUP BY day, cluster")
         elif by == "category":
             query = ("SELECT day, primary_category AS k, count(*) AS n FROM papers WHERE "
                      "day >= ? AND primary_category IS NOT NULL GROUP BY day, primary_category")
@@ -109,9 +111,9 @@ class Maps(SqlBase):
 
     def category_day_counts(self, category: str, since: date) -> list[tuple[date, int]]:
         with self.reading() as conn:
-            rows = self.run(conn, "SELECT p.day, count(*) AS n FROM papers p, "
-                            f"{self.dialect.category_values} WHERE j.value = ? AND p.day >= ? "
-                            "GROUP BY p.day", (category, since.isoformat())).fetchall()
+            rows = self.run(conn, "SELECT day, count(*) AS n FROM papers WHERE "
+                            "primary_category = ? AND day >= ? GROUP BY day",
+                            (category, since.isoformat())).fetchall()
         return [(date.fromisoformat(r["day"]), int(r["n"])) for r in rows]
 
     def paper_days(self, paper_ids: Sequence[str]) -> list[date]:
