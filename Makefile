@@ -33,6 +33,7 @@ demo: venv
 	$(BIN)/paperfeed ingest jsonl data/sample_papers.jsonl
 	$(BIN)/paperfeed ingest jsonl data/recent_papers.jsonl.gz
 	PAPERFEED_EMBEDDING_MODEL=$(DEMO_MODEL) $(BIN)/paperfeed index
+	PAPERFEED_EMBEDDING_MODEL=$(DEMO_MODEL) $(BIN)/paperfeed map refresh
 	PAPERFEED_EMBEDDING_MODEL=$(DEMO_MODEL) $(BIN)/paperfeed serve --host $(HOST) --port $(PORT)
 
 lint: venv

@@ -39,3 +39,15 @@ def place(ctx: Context, model: str | None) -> None:
 
     report = place_new(ctx.store, model or ctx.settings.embedding_model)
     click.echo(report.summary() if report.placed else "nothing new to place")
+
+
+@map_group.command("refresh")
+@click.option("--model", help="Embedding model (default: setting embedding_model).")
+@pass_ctx
+def refresh(ctx: Context, model: str | None) -> None:
+    """What `paperfeed worker` does: build when there is no map or it is a week old (or a
+    fifth of it is new), else place what is new."""
+    from paperfeed.index.mapbuild import refresh_map
+
+    report = refresh_map(ctx.store, model or ctx.settings.embedding_model)
+    click.echo(report.summary() if report.papers or report.placed else "nothing to map")
