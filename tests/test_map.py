@@ -108,6 +108,11 @@ def test_the_worker_builds_when_due_and_places_in_between(store: Store) -> None:
     add(store, [paper("graphs", 950, day=END, rng=random.Random(1))])
     assert refresh_map(store, MODEL, now=END + timedelta(days=1)).placed == 1
     later = END + timedelta(days=8)
+    waiting = paper("graphs", 951, day=END, rng=random.Random(2))
+    store.upsert_papers([waiting])  # no vector yet: a backlog, the map only grows
+    assert refresh_map(store, MODEL, now=later).placed == 0
+    assert built_at(store.map_version()) == END
+    add(store, [waiting])
     assert refresh_map(store, MODEL, now=later).clusters > 0  # a week old: rebuilt
     assert built_at(store.map_version()) == later
 

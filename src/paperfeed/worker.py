@@ -92,7 +92,7 @@ class Worker:
         return reports
 
     def round(self) -> RoundReport:
-        """One pass: ingest (once a day), embed what is pending, map it, send what is due."""
+        """One pass: ingest (once a day), embed what is pending, send what is due, map."""
         report = RoundReport()
         now = self.clock()
         steps = self.settings.worker_steps
@@ -102,10 +102,10 @@ class Worker:
                 self.store.set_state(INGEST_STATE, now.date().isoformat())
         if "embed" in steps and not self.stopping:
             report.embedded = self._step("embed", embed_pending, report)
-        if "map" in steps and not self.stopping:
-            report.mapped = self._step("map", refresh_map, report)
         if "digests" in steps and not self.stopping:
             report.digests = self._send(report, now)
+        if "map" in steps and not self.stopping:  # after digests: a rebuild takes minutes
+            report.mapped = self._step("map", refresh_map, report)
         log.info("round done: %s", report.digests.summary() if report.digests else "no digests")
         return report
 

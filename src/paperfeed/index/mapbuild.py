@@ -166,10 +166,16 @@ def place_new(store: Store, model: str, *, now: datetime | None = None) -> MapRe
 
 def refresh_map(store: Store, model: str, *, now: datetime | None = None) -> MapReport:
     """What the worker does each round: build when there is no map, when it is old or
-    placements have grown it by a fifth; else place what is new."""
+    placements have grown it by a fifth; else place what is new. While papers still wait
+    for vectors (a backlog worked off over rounds) an existing map only grows by placement,
+    so it is not rebuilt at every step of the backlog."""
     now = now or datetime.now(UTC)
     built = built_at(store.map_version())
-    if built is None or now - built >= REBUILD_AFTER:
+    if built is None:
+        return build_map(store, model, now=now)
+    if store.count_pending_embeddings(model):
+        return place_new(store, model, now=now)
+    if now - built >= REBUILD_AFTER:
         return build_map(store, model, now=now)
     pending = len(store.unmapped_ids(model))
     if pending and pending >= REBUILD_SHARE * max(1, sum(c.size for c in store.map_clusters())):
