@@ -77,7 +77,7 @@ def build_map(store: Store, model: str, *, seed: int = 0, threads: int = 0,
     clock: dict[str, float] = {}
     started = time.perf_counter()
     ids, vectors = load_vectors(store, model)
-    clock["load"] = time.perf_counter() - started
+    clock["read"] = time.perf_counter() - started
     if not ids:
         return MapReport(papers=0, clusters=0, seconds=clock)
     previous = store.map_points()
