@@ -10,10 +10,11 @@ and serve.py LinearSVC, verified on karpathy/arxiv-sanity-lite), a tf-idf centro
 first in the liked papers' categories, and rank/foryou.for_you(liked=...).
 
 `--split dev` (judge April 2026) is for choosing settings; `--split test` (May 2026) is the
-one reported. The database must hold the corpus with static-model vectors (a copy: the
-model's word cache is filled in memory only, but opening a store may write its WAL).
+one reported. The database must hold the corpus with static-model vectors and the term rows
+`paperfeed index` stores (a copy: opening a store may migrate it and write its WAL).
 
     .venv/bin/python bench/recommend.py --db /tmp/99k.db --split test --readers 20
+    .venv/bin/python bench/recommend.py --db /tmp/99k.db --split test --suite meaning
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from paperfeed.rank.foryou import for_you
 from paperfeed.rank.learn import Params
 from paperfeed.rank.recommend import Signals, recommend
 from paperfeed.store import open_store
+from recommend_interests import HELD, INTERESTS, TUNE
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arxiv_corpus.jsonl.gz"
 SPLITS = {"dev": (date(2026, 4, 1), date(2026, 4, 30)),
@@ -48,61 +50,6 @@ LIKES = (3, 10, 30)
 DISLIKES = 2
 MIN_PAPERS = 8  # an interest needs this many papers in each judged month
 
-# Narrow topics as rules over title + abstract (regular expressions, case-insensitive).
-# Several have more than one surface form (an acronym, a synonym) that words alone must learn.
-INTERESTS = {
-    "gaussian splatting": [r"gaussian splat", r"\b3dgs\b"],
-    "speculative decoding": [r"speculative decod", r"draft model", r"\bdraft tokens?\b"],
-    "machine unlearning": [r"unlearn"],
-    "mixture of experts": [r"mixture[- ]of[- ]experts", r"\bmoe\b"],
-    "KV cache": [r"\bkv[- ]cache"],
-    "vision-language-action models": [r"vision[- ]language[- ]action", r"\bvlas?\b"],
-    "retrieval-augmented generation": [r"retrieval[- ]augmented", r"\brag\b"],
-    "hallucination in multimodal models": [
-        r"hallucinat.{0,200}(vision|multimodal|\blvlm|\bmllm|\bvlm|image)",
-        r"(vision|multimodal|\blvlm|\bmllm|\bvlm).{0,200}hallucinat"],
-    "jailbreak attacks": [r"jailbreak"],
-    "watermarking": [r"watermark"],
-    "sparse autoencoders": [r"sparse autoencoder", r"\bsaes?\b"],
-    "reward hacking": [r"reward hacking", r"reward model over", r"reward overoptim"],
-    "test-time scaling": [r"test[- ]time scaling", r"test[- ]time compute"],
-    "neural radiance fields": [r"radiance field", r"\bnerfs?\b"],
-    "video generation": [r"text[- ]to[- ]video", r"video generation"],
-    "driving planning": [r"(autonomous driving|self-driving).{0,200}(planning|planner|trajector)",
-                         r"end[- ]to[- ]end driving"],
-    "medical image segmentation": [r"medical image segmentation",
-                                   r"(tumou?r|lesion|organ) segmentation"],
-    "remote sensing": [r"remote sensing", r"satellite imag"],
-    "point clouds": [r"point cloud"],
-    "federated learning": [r"federated"],
-    "graph neural networks": [r"graph neural network", r"\bgnns?\b"],
-    "state space models": [r"state[- ]space model", r"\bmamba\b"],
-    "LLM quantization": [r"quantiz.{0,100}(llm|language model)",
-                         r"(llm|language model).{0,100}quantiz"],
-    "sign language": [r"sign language"],
-    "speech synthesis": [r"text[- ]to[- ]speech", r"\btts\b", r"speech synthesis"],
-    "code generation": [r"code generation"],
-    "RL with verifiable rewards": [r"\bgrpo\b", r"reinforcement learning with verifiable reward",
-                                   r"\brlvr\b"],
-    "GUI and web agents": [r"\bgui agent", r"web agent", r"computer[- ]use agent"],
-    "deepfake detection": [r"deepfake", r"(ai-generated|synthetic) image detection",
-                           r"forgery detection"],
-    "continual learning": [r"continual learning", r"catastrophic forgetting"],
-    "galaxy clusters": [r"galaxy clusters?"],
-    "dark energy": [r"dark energy", r"baryon acoustic"],
-    "gravitational lensing": [r"gravitational lens", r"weak lensing", r"strong lensing"],
-    "channel estimation and MIMO": [r"channel estimation", r"\bmimo\b"],
-    "human motion generation": [r"motion generation", r"human motion synthes"],
-    "anomaly detection": [r"anomaly detection"],
-    "low-resource languages": [r"(low[- ]resource).{0,100}(translation|languages?)"],
-    "emotion recognition": [r"emotion recognition"],
-    "knowledge distillation": [r"knowledge distillation"],
-    "optical and scene flow": [r"optical flow", r"scene flow"],
-    "parameter-efficient fine-tuning": [r"\blora\b", r"parameter[- ]efficient fine[- ]tuning",
-                                        r"\bpeft\b"],
-}
-
-
 @dataclass
 class Corpus:
     ids: list[str]
@@ -110,7 +57,8 @@ class Corpus:
     authors: list[str]
     cats: list[tuple[str, ...]]
     day: list[date | None]
-    matches: dict[str, set[int]]  # interest -> rows
+    matches: dict[str, set[int]]  # interest -> rows judged relevant
+    picks: dict[str, set[int]]  # interest -> rows likes may be picked from
 
 
 @dataclass(frozen=True)
@@ -120,9 +68,14 @@ class Reader:
     dislikes: tuple[str, ...]
     relevant: frozenset[str]
     per_interest: tuple[frozenset[str], ...]
+    unseen: frozenset[str] = frozenset()  # relevant in a wording none of the likes uses
 
 
-def load_corpus(path: Path, until: date) -> Corpus:
+def _rule(patterns: Sequence[str]) -> re.Pattern[str]:
+    return re.compile("|".join(patterns), re.IGNORECASE | re.DOTALL)
+
+
+def load_corpus(path: Path, until: date, suite: str) -> Corpus:
     ids, texts, authors, cats, days = [], [], [], [], []
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
@@ -135,21 +88,33 @@ def load_corpus(path: Path, until: date) -> Corpus:
             authors.append(" ".join(r.get("authors") or []))
             cats.append(tuple(r.get("categories") or ()))
             days.append(day)
-    rules = {k: re.compile("|".join(v), re.IGNORECASE | re.DOTALL) for k, v in INTERESTS.items()}
-    matches = {k: {i for i, t in enumerate(texts) if rule.search(t)} for k, rule in rules.items()}
-    return Corpus(ids, texts, authors, cats, days, matches)
+    if suite == "words":
+        rules = {k: _rule(v) for k, v in INTERESTS.items()}
+        matches = {k: {i for i, t in enumerate(texts) if rule.search(t)}
+                   for k, rule in rules.items()}
+        return Corpus(ids, texts, authors, cats, days, matches, matches)
+    families = TUNE | HELD if suite == "meaning" else (TUNE if suite == "meaning-tune" else HELD)
+    picked = {k: _rule([a]) for k, (a, _) in families.items()}
+    other = {k: _rule([b]) for k, (_, b) in families.items()}
+    a_rows = {k: {i for i, t in enumerate(texts) if rule.search(t)} for k, rule in picked.items()}
+    b_rows = {k: {i for i, t in enumerate(texts) if rule.search(t)} for k, rule in other.items()}
+    return Corpus(ids, texts, authors, cats, days, {k: a_rows[k] | b_rows[k] for k in families},
+                  {k: a_rows[k] - b_rows[k] for k in families}, )
 
 
-def make_readers(c: Corpus, start: date, end: date, per_group: int,
+def make_readers(c: Corpus, start: date, end: date, per_group: int, groups: Sequence[int],
                  seed: int = 1) -> list[tuple[int, Reader]]:
-    """(likes, reader) pairs: per_group readers of 1, 2 and 3 interests, each at 3/10/30."""
+    """(likes, reader) pairs: per_group readers of each number of interests in groups, each
+    at 3/10/30 likes (the interests in turn; one without a like is not judged)."""
     rng = random.Random(seed)
-    before = {k: sorted(i for i in rows if c.day[i] < start) for k, rows in c.matches.items()}
+    before = {k: sorted(i for i in rows if c.day[i] < start) for k, rows in c.picks.items()}
     within = {k: frozenset(c.ids[i] for i in rows if start <= c.day[i] <= end)
               for k, rows in c.matches.items()}
-    usable = sorted(k for k in INTERESTS if len(within[k]) >= MIN_PAPERS and len(before[k]) >= 60)
+    unseen = {k: within[k] - frozenset(c.ids[i] for i in c.picks[k]) for k in c.matches}
+    usable = sorted(k for k in c.matches if len(within[k]) >= MIN_PAPERS and
+                    len(before[k]) >= 60)
     out = []
-    for n_interests in (1, 2, 3):
+    for n_interests in groups:
         for _ in range(per_group):
             chosen = tuple(rng.sample(usable, n_interests))
             matched = set().union(*(c.matches[k] for k in chosen))
@@ -158,14 +123,16 @@ def make_readers(c: Corpus, start: date, end: date, per_group: int,
                 for n in range(n_likes):  # the interests in turn
                     pool = [i for i in before[chosen[n % n_interests]] if i not in likes]
                     likes.append(rng.choice(pool))
+                judged = chosen[:min(n_likes, n_interests)]
                 cats = {c.cats[i][0] for i in likes if c.cats[i]}
                 others = [i for i in range(len(c.ids)) if c.day[i] < start and i not in matched
                           and c.cats[i] and c.cats[i][0] in cats]
                 dislikes = rng.sample(others, DISLIKES)
-                relevant = frozenset().union(*(within[k] for k in chosen))
-                out.append((n_likes, Reader(chosen, tuple(c.ids[i] for i in likes),
+                relevant = frozenset().union(*(within[k] for k in judged))
+                out.append((n_likes, Reader(judged, tuple(c.ids[i] for i in likes),
                                             tuple(c.ids[i] for i in dislikes), relevant,
-                                            tuple(within[k] for k in chosen))))
+                                            tuple(within[k] for k in judged),
+                                            frozenset().union(*(unseen[k] for k in judged)))))
     return out
 
 
@@ -217,78 +184,103 @@ class Sanity:
                 if pid not in skip][:k]
 
 
+def variant(spec: str) -> tuple[str, Params]:
+    """"name:field=value,field=value" as (name, Params)."""
+    name, _, fields = spec.partition(":")
+    base = Params()
+    kv = [f.split("=") for f in fields.split(",") if f]
+    return name, Params(**{k: v in ("1", "true") if isinstance(getattr(base, k), bool) else
+                           type(getattr(base, k))(v) for k, v in kv})
+
+
 def run(args: argparse.Namespace) -> None:
     start, end = SPLITS[args.split]
-    c = load_corpus(args.corpus, end)
-    readers = make_readers(c, start, end, args.readers)
+    c = load_corpus(args.corpus, end, args.suite)
+    groups = (1, 2, 3) if args.suite == "words" else (1, 3, 5)
+    readers = make_readers(c, start, end, args.readers, groups)
     store = open_store(f"sqlite:///{args.db}")
     emb = load_embedder("minilm-static-256")
     since = datetime(start.year, start.month, start.day, tzinfo=UTC)
-    t = time.perf_counter()
     peers = ("sanity-svm", "tfidf-centroid", "newest-in-categories")
-    sanity = Sanity(c, start, end) if not args.methods or set(peers) & set(args.methods) \
-        else None
-    print(f"corpus {len(c.ids)} papers up to {end}; {len(readers)} reader runs; "
-          f"tf-idf {time.perf_counter() - t:.1f} s", flush=True)
-    params = Params(**{k: type(getattr(Params(), k))(v) for k, v in
-                       (kv.split("=") for kv in args.param)})
+    built: list[Sanity] = []
 
-    def ours(mix: str) -> Callable[[Reader, int], list[str]]:
-        p = replace(params, mix=mix)
+    def peer(name: str) -> Callable[[Reader, int], list[str]]:
+        def call(r: Reader, k: int) -> list[str]:
+            if not built:  # only when a ranking is not in --peer-cache
+                t = time.perf_counter()
+                built.append(Sanity(c, start, end))
+                print(f"tf-idf {time.perf_counter() - t:.1f} s", flush=True)
+            method: Callable[[Reader, int], list[str]] = getattr(built[0], name)
+            return method(r, k)
+        return call
+
+    print(f"corpus {len(c.ids)} papers up to {end}; {len(readers)} reader runs", flush=True)
+
+    def ours(params: Params) -> Callable[[Reader, int], list[str]]:
         return lambda r, k: [h.paper.id for h in recommend(
             store, Signals(liked=r.likes, disliked=r.dislikes), since=start, until=end,
-            limit=k, embedder=emb, params=p)]
+            limit=k, embedder=emb, params=params)]
 
+    variants = dict(variant(v) for v in args.variant) or {"ours": Params()}
     methods: dict[str, Callable[[Reader, int], list[str]]] = {
-        "ours": ours(params.mix), "ours-share": ours("share"),
-        "ours-per-interest-max": ours("max"),
-        "for_you": lambda r, k: [h.paper.id for h in for_you(
-            store, liked=r.likes, since=since, limit=4 * k, embedder=emb)
-            if h.paper.day is not None and h.paper.day <= end][:k],
-    }
-    if sanity is not None:
-        methods |= {"sanity-svm": sanity.svm, "tfidf-centroid": sanity.centroid,
-                    "newest-in-categories": sanity.newest}
-    methods = {m: f for m, f in methods.items() if not args.methods or m in args.methods}
+        name: ours(p) for name, p in variants.items()}
+    methods["for_you"] = lambda r, k: [h.paper.id for h in for_you(
+        store, liked=r.likes, since=since, limit=4 * k, embedder=emb)
+        if h.paper.day is not None and h.paper.day <= end][:k]
+    methods |= {"sanity-svm": peer("svm"), "tfidf-centroid": peer("centroid"),
+                "newest-in-categories": peer("newest")}
+    methods = {m: f for m, f in methods.items()
+               if not args.methods or m in args.methods or m in variants}
     t = time.perf_counter()
-    ours("max")(readers[0][1], 50)  # fills the word cache for the window (reported apart)
-    print(f"first call (cold word cache for the window): {time.perf_counter() - t:.2f} s",
-          flush=True)
-    results: dict[tuple[str, int, int], list[tuple[float, float, float, float]]] = \
-        defaultdict(list)
+    next(iter(methods.values()))(readers[0][1], 50)  # loads the window's rows and vectors
+    print(f"first call (this process reads the window's term rows and the vectors): "
+          f"{time.perf_counter() - t:.2f} s", flush=True)
+    results: dict[tuple[str, int, int], list[tuple[float, ...]]] = defaultdict(list)
     times: dict[str, list[float]] = defaultdict(list)
+    cache = json.loads(args.peer_cache.read_text()) if args.peer_cache and \
+        args.peer_cache.exists() else {}
     for name, method in methods.items():
-        for n_likes, r in readers:
+        for n, (n_likes, r) in enumerate(readers):
+            key = f"{name}|{args.suite}|{args.split}|{args.readers}|{n}"
             t = time.perf_counter()
-            top = method(r, 50)
-            times[name].append(time.perf_counter() - t)
+            top, seconds = cache[key] if key in cache and name in peers else \
+                (method(r, 50), None)
+            times[name].append(seconds or time.perf_counter() - t)
+            if name in peers:
+                cache[key] = (top, times[name][-1])
             covered = sum(bool(set(top[:10]) & s) for s in r.per_interest) / len(r.interests)
+            unseen = len(set(top) & r.unseen) / len(r.unseen) if r.unseen else float("nan")
             results[(name, n_likes, len(r.interests))].append((
                 ndcg(top, r.relevant), len(set(top[:10]) & r.relevant) / 10,
-                len(set(top) & r.relevant) / len(r.relevant), covered))
+                len(set(top) & r.relevant) / len(r.relevant), covered, unseen))
         print(f"{name}: done", flush=True)
-    report(results, times, methods)
+    if args.peer_cache:
+        args.peer_cache.write_text(json.dumps(cache))
+    report(results, times, methods, groups, args.suite != "words")
 
 
-def report(results: dict[tuple[str, int, int], list[tuple[float, float, float, float]]],
-           times: dict[str, list[float]], methods: dict[str, object]) -> None:
+def report(results: dict[tuple[str, int, int], list[tuple[float, ...]]],
+           times: dict[str, list[float]], methods: dict[str, object], groups: Sequence[int],
+           unseen: bool) -> None:
     def mean(name: str, likes: int | None, interests: int | None, col: int) -> float:
-        rows = [v for (m, lk, it), vs in results.items() for v in vs
+        rows = [v[col] for (m, lk, it), vs in results.items() for v in vs
                 if m == name and (likes is None or lk == likes) and
-                (interests is None or it == interests)]
-        return statistics.fmean(r[col] for r in rows)
+                (interests is None or it == interests) and v[col] == v[col]]
+        return statistics.fmean(rows) if rows else float("nan")
 
-    print("\n| method | likes | nDCG@10 | P@10 | R@50 |")
-    print("|---|---|---|---|---|")
+    extra = " R@50 of unseen wordings |" if unseen else ""
+    print(f"\n| method | likes | nDCG@10 | P@10 | R@50 |{extra}")
+    print("|---|---|---|---|---|" + ("---|" if unseen else ""))
     for name in methods:
         for likes in LIKES:
+            more = f" {mean(name, likes, None, 4):.3f} |" if unseen else ""
             print(f"| {name} | {likes} | {mean(name, likes, None, 0):.3f} | "
-                  f"{mean(name, likes, None, 1):.3f} | {mean(name, likes, None, 2):.3f} |")
+                  f"{mean(name, likes, None, 1):.3f} | {mean(name, likes, None, 2):.3f} |{more}")
     print("\n| method | interests | nDCG@10 (3 / 10 / 30 likes) | interests in top 10 "
           "(10 likes) |")
     print("|---|---|---|---|")
     for name in methods:
-        for it in (1, 2, 3):
+        for it in groups:
             nd = " / ".join(f"{mean(name, lk, it, 0):.3f}" for lk in LIKES)
             print(f"| {name} | {it} | {nd} | {mean(name, 10, it, 3):.2f} |")
     print("\n| method | p50 ms | p99 ms | max ms |")
@@ -306,7 +298,13 @@ def main() -> None:
     ap.add_argument("--split", choices=sorted(SPLITS), default="dev")
     ap.add_argument("--readers", type=int, default=20, help="readers per number of interests")
     ap.add_argument("--methods", nargs="*", default=[])
-    ap.add_argument("--param", action="append", default=[], help="Params field=value (ours)")
+    ap.add_argument("--peer-cache", type=Path, help="keep the peers' rankings (and times) "
+                    "here and reuse them: settings of ours are compared without re-running them")
+    ap.add_argument("--suite", choices=("words", "meaning", "meaning-tune", "meaning-held"),
+                    default="words", help="words: interests judged by the rules the likes are "
+                    "picked by; meaning: judged by other wordings too (recommend_interests.py)")
+    ap.add_argument("--variant", action="append", default=[],
+                    help="name:field=value,... a setting of ours (Params); default: ours")
     run(ap.parse_args())
 
 

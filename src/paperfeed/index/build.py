@@ -1,4 +1,5 @@
-"""`paperfeed index`: count new words into the spelling vocabulary, embed what is pending."""
+"""`paperfeed index`: count new words into the spelling vocabulary, store the term rows of
+the reader's model (index/term_rows.py), embed what is pending."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 from paperfeed.index.derive import derive_cards
 from paperfeed.index.embedder import Embedder, paper_text
+from paperfeed.index.term_rows import build_terms
 from paperfeed.store import Store
 
 Progress = Callable[[int], None]  # called with how many papers were just embedded
@@ -22,6 +24,7 @@ class IndexReport:
     embedded: int
     vocabulary_papers: int
     cards: int = 0  # papers whose card text and author keys were derived
+    term_rows: int = 0  # papers whose term rows were stored (the reader's model)
 
 
 def refresh_vocabulary(store: Store) -> int:
@@ -44,6 +47,7 @@ def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZ
     counted = refresh_vocabulary(store)
     deadline = None if seconds is None else time.monotonic() + seconds
     cards = derive_cards(store, deadline=deadline)
+    term_rows = build_terms(store)
     done, after = 0, None
     while (limit is None or done < limit) and (deadline is None or time.monotonic() < deadline):
         size = batch_size if limit is None else min(batch_size, limit - done)
@@ -57,4 +61,4 @@ def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZ
             progress(len(batch))
     store.build_vector_index(embedder.name)  # PostgreSQL: HNSW once the vectors are in
     return IndexReport(model=embedder.name, embedded=done, vocabulary_papers=counted,
-                       cards=cards)
+                       cards=cards, term_rows=term_rows)

@@ -1,5 +1,5 @@
-"""A reader's own model: a linear classifier per interest, trained on the spot from the
-reader's signals over word features (tf-idf of hashed words and word pairs) and the stored
+"""A reader's own model: a linear classifier trained on the spot from the reader's signals
+over term features (tf-idf over the store's fitted vocabulary, index/terms.py) and the stored
 paper vectors, ranking a window of candidate papers with a reason for each.
 
 Pure: data in (Evidence), data out (Ranked); rank/recommend.py gathers the evidence from a
@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from sklearn.svm import LinearSVC
 
-from paperfeed.index.words import hash_texts
+from paperfeed.index.terms import unit_rows
 from paperfeed.store.terms import words
 
 __all__ = ["DEFAULT", "Evidence", "Papers", "Params", "Ranked", "Signals", "rank"]
@@ -47,11 +47,11 @@ class Signals:
 
 @dataclass(frozen=True)
 class Papers:
-    """Papers as the model sees them: hashed word counts and unit vectors (zero rows for a
+    """Papers as the model sees them: unit tf-idf rows and unit vectors (zero rows for a
     paper without one; no columns when there is no vector model), with per-paper labels."""
 
     ids: list[str]
-    counts: sp.csr_matrix
+    terms: sp.csr_matrix
     vectors: F32
     labels: list[str] = field(default_factory=list)  # what a reason says ("like <title>")
     authors: list[tuple[str, ...]] = field(default_factory=list)
@@ -69,7 +69,7 @@ class Evidence:
     background: Papers  # a sample of the other papers: unlabelled, mostly not of interest
     candidates: Papers  # the window to rank
     followed: tuple[str, ...] = ()  # followed authors' names
-    topics: tuple[str, ...] = ()
+    topics: tuple[tuple[str, npt.NDArray[np.int32]], ...] = ()  # (topic, its term columns)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class Params:
     """The model's settings (bench/recommend.py measures them)."""
 
     word_weight: float = 1.0  # tf-idf block's share of a paper's features
-    vector_weight: float = 1.0  # embedding block's share
+    vector_weight: float = 0.5  # embedding block's share (words lead; vectors add meaning)
     c: float = 0.1  # LinearSVC regularisation
     negative_weight: float = 3.0  # a hidden paper counts as this many background papers
     group_z: float = 3.0  # how much more alike than background two papers of one interest are
@@ -87,6 +87,8 @@ class Params:
     # mean of "max" and "one"
     share_floor: float = 1.0  # standardised score a paper needs to take an interest's place
     max_interests: int = 6  # models trained at most ("max", "blend")
+    background: int = 2_000  # unlabelled papers from before the window, sampled
+    tol: float = 1e-2  # LinearSVC's stopping tolerance
 
 
 DEFAULT = Params()
@@ -106,10 +108,8 @@ def rank(ev: Evidence, *, limit: int, params: Params = DEFAULT) -> list[Ranked]:
     cand = ev.candidates
     if not len(cand) or not len(ev.positives):
         return []
-    idf = _idf(sp.vstack([ev.background.counts, cand.counts], format="csr"))
-    pos, neg, bg = (_features(p, idf, params) for p in (ev.positives, ev.negatives,
-                                                          ev.background))
-    xc = _Blocks(_tfidf(cand, idf, params), cand.vectors * np.float32(params.vector_weight))
+    pos, neg, bg = (_features(p, params) for p in (ev.positives, ev.negatives, ev.background))
+    xc = _Blocks(_weighted(cand.terms, params.word_weight), _vectors(cand, params))
     final = _standardised(xc.decide(_fit(pos, neg, bg, params)))
     groups = [np.arange(len(ev.positives))] if params.mix == "one" else \
         _interests(pos, bg, params)
@@ -127,7 +127,7 @@ def rank(ev: Evidence, *, limit: int, params: Params = DEFAULT) -> list[Ranked]:
                             floor=params.share_floor)
     order = order[:limit]
     near = _nearest_positive(xc.rows(order), pos)
-    matches = _topic_matches(cand.counts[order], ev.topics)
+    matches = _topic_matches(cand.terms[order], ev.topics)
     return [Ranked(cand.ids[i], float(final[i]),
                    _reason(by_author[i], matches[n], ev.positives.labels[near[n]]))
             for n, i in enumerate(order.tolist())]
@@ -197,38 +197,29 @@ def _near_duplicates(xc: _Blocks, neg: sp.csr_matrix,
     return found
 
 
-def _idf(counts: sp.csr_matrix) -> F32:
-    """Smoothed inverse document frequency of each hashed column over the given papers."""
-    df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float32)
-    n = np.float32(counts.shape[0])
-    idf: F32 = np.log((1 + n) / (1 + df)) + np.float32(1.0)
-    return idf
+def _weighted(m: sp.csr_matrix, weight: float) -> sp.csr_matrix:
+    out = sp.csr_matrix(m, dtype=np.float32, copy=True)
+    out.data *= np.float32(weight)
+    return out
 
 
-def _features(papers: Papers, idf: F32, params: Params) -> sp.csr_matrix:
-    """tf-idf beside the unit vectors, each block weighted, as one matrix."""
-    vectors = sp.csr_matrix(papers.vectors * np.float32(params.vector_weight))
-    return sp.hstack([_tfidf(papers, idf, params), vectors], format="csr", dtype=np.float32)
+def _features(papers: Papers, params: Params) -> sp.csr_matrix:
+    """Weighted tf-idf beside the weighted unit vectors (none at weight 0), as one matrix."""
+    vectors = sp.csr_matrix(_vectors(papers, params))
+    return sp.hstack([_weighted(papers.terms, params.word_weight), vectors], format="csr",
+                     dtype=np.float32)
 
 
-def _tfidf(papers: Papers, idf: F32, params: Params) -> sp.csr_matrix:
-    """Sublinear tf times idf, rows scaled to length word_weight."""
-    tf = sp.csr_matrix(papers.counts, dtype=np.float32, copy=True)
-    tf.data = (np.float32(1.0) + np.log(tf.data)) * idf[tf.indices]
-    words_block = _unit_rows(tf, copy=False)
-    words_block.data *= np.float32(params.word_weight)
-    return words_block
+def _vectors(papers: Papers, params: Params) -> F32:
+    if not params.vector_weight:
+        return papers.vectors[:, :0]
+    out: F32 = papers.vectors * np.float32(params.vector_weight)
+    return out
 
 
-def _unit_rows(m: sp.csr_matrix, *, copy: bool = True) -> sp.csr_matrix:
-    """m (a copy unless copy=False) with rows scaled to unit length (empty rows stay empty)."""
-    m = sp.csr_matrix(m, dtype=np.float32, copy=copy)
-    squares = np.add.reduceat(m.data * m.data, m.indptr[:-1]) if m.nnz else np.zeros(0)
-    lengths = np.zeros(m.shape[0], dtype=np.float32)
-    nonempty = np.diff(m.indptr) > 0
-    lengths[nonempty] = np.sqrt(squares[nonempty]) if m.nnz else 0.0
-    m.data /= np.repeat(np.maximum(lengths, 1e-12), np.diff(m.indptr))
-    return m
+def _unit_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+    """A copy of m with rows scaled to unit length (empty rows stay empty)."""
+    return unit_rows(sp.csr_matrix(m, dtype=np.float32, copy=True))
 
 
 def _interests(pos: sp.csr_matrix, bg: sp.csr_matrix,
@@ -259,7 +250,7 @@ def _fit(pos: sp.csr_matrix, neg: sp.csr_matrix, bg: sp.csr_matrix,
     y = np.r_[np.ones(pos.shape[0]), np.zeros(neg.shape[0] + bg.shape[0])]
     w_neg = np.r_[np.full(neg.shape[0], params.negative_weight), np.ones(bg.shape[0])]
     w = np.r_[np.full(pos.shape[0], w_neg.sum() / pos.shape[0]), w_neg]
-    return LinearSVC(C=params.c, tol=1e-2, max_iter=1000).fit(x, y, sample_weight=w)
+    return LinearSVC(C=params.c, tol=params.tol, max_iter=1000).fit(x, y, sample_weight=w)
 
 
 def _standardised(scores: npt.NDArray[np.float64]) -> F32:
@@ -292,14 +283,15 @@ def _followed_authors(authors: Sequence[tuple[str, ...]],
     return found
 
 
-def _topic_matches(counts: sp.csr_matrix, topics: Sequence[str]) -> list[str | None]:
-    """The first topic whose every word the candidate has (None: none matches)."""
-    columns = [(t.strip(), hash_texts([t]).indices) for t in topics if t.strip()]
-    columns = [(t, c) for t, c in columns if len(c)]
+def _topic_matches(terms: sp.csr_matrix,
+                   topics: Sequence[tuple[str, npt.NDArray[np.int32]]]) -> list[str | None]:
+    """The first topic whose every term column the candidate has (None: none matches)."""
+    columns = [(t, set(c.tolist())) for t, c in topics if len(c)]
     found: list[str | None] = []
-    for n in range(counts.shape[0]):
-        row = set(counts.indices[counts.indptr[n]:counts.indptr[n + 1]].tolist())
-        found.append(next((t for t, c in columns if row.issuperset(c.tolist())), None))
+    for n in range(terms.shape[0]):
+        row = set(terms.indices[terms.indptr[n]:terms.indptr[n + 1]].tolist()) \
+            if columns else set()
+        found.append(next((t for t, c in columns if row >= c), None))
     return found
 
 

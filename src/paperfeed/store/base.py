@@ -25,12 +25,13 @@ from paperfeed.store.roles import (
 )
 from paperfeed.store.shapes import TextQuery, Vectors, VectorSearch
 from paperfeed.store.social_roles import CollectionStore, CommentStore
+from paperfeed.store.term_roles import TermStore
 
 
 class Store(Database, PaperStore, FullTextStore, VectorStore, ReaderStore, VoteStore,
             SubscriptionStore, DigestStore, LimitStore, TableCopy, SignalStore, AccountStore,
             CommentStore, CollectionStore, CardStore, SubmissionStore,
-            MapStore, Protocol):
+            MapStore, TermStore, Protocol):
     """Persistence for papers and everything attached to them; plain SQL behind it."""
 
 
@@ -40,3 +41,4 @@ __all__ = ["AccountStore", "CollectionStore", "CommentStore", "Database", "Diges
            "VoteStore"]
 __all__ += ["CardStore", "SubmissionStore"]
 __all__ += ["MapCluster", "MapPoint", "MapStore"]
+__all__ += ["TermStore"]

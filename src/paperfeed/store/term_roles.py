@@ -1,0 +1,43 @@
+"""Role protocol of the reader's model's term features (index/terms.py, index/term_rows.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class TermStore(Protocol):
+    """A fitted vocabulary and each paper's tf-idf row under it, as bytes."""
+
+    def term_vocabulary_version(self) -> int | None:
+        """The current vocabulary's version (None: none fitted yet)."""
+        ...
+
+    def term_vocabulary(self) -> tuple[int, bytes] | None:
+        """(version, vocabulary) of the current vocabulary."""
+        ...
+
+    def put_term_vocabulary(self, vocabulary: bytes, papers: int) -> int:
+        """Store a new vocabulary fitted on `papers` papers as current; its version."""
+        ...
+
+    def count_papers_total(self) -> int: ...
+
+    def paper_texts(self, *, after: str | None, limit: int) -> list[tuple[str, str, str, str]]:
+        """(id, title, abstract, authors_text) of papers by id, ids > after."""
+        ...
+
+    def pending_terms(self, version: int, *, limit: int, after: str | None = None
+                      ) -> list[tuple[str, str, str, str, str]]:
+        """(id, title, abstract, authors_text, fingerprint) of papers by id, ids > after,
+        with no row under version or one computed before the paper changed."""
+        ...
+
+    def put_terms(self, version: int, rows: Sequence[tuple[str, str, bytes]]) -> None:
+        """Store (paper id, fingerprint, row) under version, replacing older rows."""
+        ...
+
+    def terms_of(self, version: int, paper_ids: Sequence[str]) -> dict[str, tuple[bytes, str]]:
+        """{paper id: (row, authors_text)} of the papers among paper_ids with a row under
+        version."""
+        ...
