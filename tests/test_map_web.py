@@ -13,6 +13,7 @@ from mapkit import END, MODEL, make_corpus
 from paperfeed.index.mapbuild import build_map
 from paperfeed.rank import trends
 from paperfeed.store import Store
+from readerkit import sign_in_as
 
 HTML = {"accept": "text/html"}
 
@@ -146,3 +147,23 @@ def test_chart_text_is_escaped() -> None:
     svg = str(line_chart([("<b>x</b>", [1, 2])], ["<i>", "w"], "a <script> b"))
     assert "<script>" not in svg and "<b>" not in svg and "&lt;script&gt;" in svg
     assert 'aria-label="1 &lt;&gt;"' in str(sparkline([1, 2], "1 <>"))
+
+
+def test_a_signed_in_reader_sees_their_saved_papers_and_their_week_for_you(
+        client: TestClient, store: Store) -> None:
+    ids = _mapped(store)
+    assert client.get("/map/overlay.json", params={"mine": "foryou"}).status_code == 401
+    reader, _ = sign_in_as(client, store, "ada@example.org")
+    liked = [i for i in ids if i.startswith("galaxies")][:3]
+    for paper_id in liked:
+        store.set_signal(reader, paper_id, "save")
+    saved = client.get("/map/overlay.json", params={"mine": "saved"})
+    assert sorted(saved.json()["ids"]) == sorted(liked)
+    assert "private" in saved.headers["cache-control"]
+    mine = client.get("/map/overlay.json", params={"mine": "foryou"}).json()["ids"]
+    days = {p.id: p.day for p in store.get_papers(mine)}
+    newest = max(p.day for p in store.get_papers(ids) if p.day)
+    assert mine and not set(mine) & set(liked)
+    assert all(newest - timedelta(days=6) <= days[i] <= newest for i in mine)
+    assert 'id="map-foryou"' in client.get("/map", headers=HTML).text
+    assert client.get("/map/overlay.json", params={"mine": "other"}).status_code == 422

@@ -18,13 +18,14 @@ from paperfeed.rank.hits import hits_for
 from paperfeed.rank.match import matches_first
 from paperfeed.rank.search import MAX_DEPTH, search_ranked
 from paperfeed.rank.similar import similar
-from paperfeed.web import trendviews, views
+from paperfeed.web import readers, trendviews, views
 from paperfeed.web.auth import current_reader
 from paperfeed.web.deps import embedder
 from paperfeed.web.mapdata import PayloadCache
 from paperfeed.web.pages import PageNo, cached_page
 
 LISTED = 20  # matches listed under the map
+FOR_YOU_DAYS, FOR_YOU_MARKED = 7, 100  # the For you overlay: a week's best papers
 CLUSTER_PAGE = 50
 Q = Query("", max_length=500)
 ID = Query("", max_length=300)
@@ -91,17 +92,23 @@ async def map_data(request: Request) -> Response:
 
 
 async def map_overlay(request: Request, q: str = Q, similar_to: str = Query(
-        "", alias="similar", max_length=300), mine: str = Query("", pattern="^(|saved)$"),
-                      ) -> Response:
+        "", alias="similar", max_length=300), mine: str = Query(
+        "", pattern="^(|saved|foryou)$")) -> Response:
     """Ids to highlight: a search's matches, a paper and its similar papers, or the
-    signed-in reader's saved papers (private: never cached by others)."""
+    signed-in reader's saved papers or For you list of the last week (private: never
+    cached by others)."""
     store = request.app.state.store
     if mine:
         reader = current_reader(request)
         if reader is None:
             return JSONResponse({"ids": [], "signin": True}, status_code=401)
-        signals = await run_in_threadpool(store.reader_signals, reader.id)
-        ids = list(signals.saved) if signals is not None else []
+        signals = await run_in_threadpool(readers.signals, store, reader.id)
+        if mine == "saved":
+            ids = list(signals.saved)
+        else:
+            hits = await run_in_threadpool(lambda: readers.feed(
+                request, signals, days=FOR_YOU_DAYS, limit=FOR_YOU_MARKED))
+            ids = [h.paper.id for h in hits]
         return JSONResponse({"ids": ids}, headers={"Cache-Control": "private, no-store"})
     model = embedder(request)
     if q.strip():

@@ -226,9 +226,15 @@
     try { const r = await fetch(url, { credentials: "same-origin" }); return r.ok ? (await r.json()).ids : []; }
     catch (e) { return []; }
   }
-  const saved = document.getElementById("map-saved");
   const pageOverlay = () => canvas.dataset.overlay ? overlay(canvas.dataset.overlay).then(mark) : mark(null);
-  if (saved) saved.addEventListener("change", () => saved.checked ? overlay("/map/overlay.json?mine=saved").then(mark) : pageOverlay());
+  const mine = [["map-saved", "saved"], ["map-foryou", "foryou"]]
+    .map(([id, kind]) => [document.getElementById(id), kind]).filter(([box]) => box);
+  for (const [box, kind] of mine) {
+    box.addEventListener("change", () => {
+      for (const [other] of mine) if (other !== box) other.checked = false;
+      box.checked ? overlay(`/map/overlay.json?mine=${kind}`).then(mark) : pageOverlay();
+    });
+  }
 
   function resize() {
     dpr = window.devicePixelRatio || 1;
