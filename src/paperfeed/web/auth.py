@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from urllib.parse import urlencode
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.addresses import BadAddress, normalise_address
 from paperfeed.config import Settings
@@ -131,4 +132,13 @@ def current_reader(request: Request) -> Reader | None:
         state.reader = auth.reader_from(request.cookies.get(SESSION_COOKIE),
                                         request.app.state.store.reader_session)
     reader: Reader | None = state.reader
+    return reader
+
+
+def reader_or_signin(request: Request, back: str) -> Reader | Response:
+    """The signed-in reader, or a redirect to sign in that brings them back to `back`."""
+    reader = current_reader(request)
+    if reader is None:
+        return RedirectResponse("/signin?" + urlencode({"next": safe_next(back)}),
+                                status_code=303)
     return reader

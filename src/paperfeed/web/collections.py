@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urlencode
 
 from fastapi import Depends, Form, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -18,7 +17,7 @@ from paperfeed.models import Hit
 from paperfeed.rank.hits import hits_for
 from paperfeed.store.social import Collection, CollectionItem
 from paperfeed.web import feedxml
-from paperfeed.web.auth import Reader, current_reader, safe_next
+from paperfeed.web.auth import Reader, current_reader, reader_or_signin, safe_next
 from paperfeed.web.bibtex import bibtex_entries
 from paperfeed.web.httpkit import conditional
 from paperfeed.web.security import require_csrf
@@ -70,17 +69,10 @@ def move(request: Request, reader: Reader, collection_id: int, paper_id: str,
 
 # -- pages -------------------------------------------------------------------------------
 
-def _reader(request: Request, back: str) -> Reader | Response:
-    reader = current_reader(request)
-    if reader is None:
-        return RedirectResponse("/signin?" + urlencode({"next": safe_next(back)}),
-                                status_code=303)
-    return reader
-
 
 def mine_page(request: Request) -> Response:
     """The reader's collections, and a form for a new one."""
-    reader = _reader(request, "/collections")
+    reader = reader_or_signin(request, "/collections")
     if isinstance(reader, Response):
         return reader
     return render(request, "collections.html", {
@@ -133,7 +125,7 @@ def _back(collection_id: int, anchor: str = "") -> Response:
 async def create_form(request: Request, name: str = Form(..., max_length=FIELD),
                       public: Literal["0", "1"] = Form("0"),
                       _: None = Depends(require_csrf)) -> Response:
-    reader = _reader(request, "/collections")
+    reader = reader_or_signin(request, "/collections")
     if isinstance(reader, Response):
         return reader
     made = await run_in_threadpool(change, request, reader, "create_collection", name,
@@ -150,7 +142,7 @@ async def add_form(request: Request, *, paper_id: str = Form(..., max_length=300
                    _: None = Depends(require_csrf)) -> Response:
     """Add a paper to one of the reader's collections, or to a new one named new_name."""
     target = safe_next(next)
-    reader = _reader(request, target)
+    reader = reader_or_signin(request, target)
     if isinstance(reader, Response):
         return reader
     if new_name.strip():
@@ -171,7 +163,7 @@ async def edit_form(request: Request, collection_id: RowId,
                     public: Literal["", "0", "1"] = Form(""),
                     _: None = Depends(require_csrf)) -> Response:
     """Rename and/or publish or withdraw (fields left empty stay as they are)."""
-    reader = _reader(request, f"/collections/{collection_id}")
+    reader = reader_or_signin(request, f"/collections/{collection_id}")
     if isinstance(reader, Response):
         return reader
     await run_in_threadpool(change, request, reader, "update_collection", collection_id,
@@ -182,7 +174,7 @@ async def edit_form(request: Request, collection_id: RowId,
 
 async def delete_form(request: Request, collection_id: RowId,
                       _: None = Depends(require_csrf)) -> Response:
-    reader = _reader(request, "/collections")
+    reader = reader_or_signin(request, "/collections")
     if isinstance(reader, Response):
         return reader
     gone = await run_in_threadpool(change, request, reader, "delete_collection", collection_id)
@@ -197,7 +189,7 @@ async def item_form(request: Request, collection_id: RowId,
                     note: str = Form("", max_length=FIELD),
                     _: None = Depends(require_csrf)) -> Response:
     """One paper of the collection: set its note, move it up or down, or take it out."""
-    reader = _reader(request, f"/collections/{collection_id}")
+    reader = reader_or_signin(request, f"/collections/{collection_id}")
     if isinstance(reader, Response):
         return reader
     if action == "note":

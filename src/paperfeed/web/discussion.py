@@ -5,27 +5,18 @@ their comments and whether replies come in their digest. api_comments.py is the 
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlencode
 
 from fastapi import Depends, Form, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.store.social import Blocked, Comment
-from paperfeed.web.auth import Reader, current_reader, safe_next
+from paperfeed.web.auth import Reader, reader_or_signin, safe_next
 from paperfeed.web.security import require_csrf
 from paperfeed.web.social import MAX_ID, RowId, limit, moderator, refusals
 from paperfeed.web.templating import paper_url
 
 BODY_FIELD = 50_000  # the form's cap; the store's own (and clearer) cap is far below it
-
-
-def _signed_in(request: Request, back: str) -> Reader | Response:
-    reader = current_reader(request)
-    if reader is None:
-        return RedirectResponse("/signin?" + urlencode({"next": safe_next(back)}),
-                                status_code=303)
-    return reader
 
 
 def post_comment(request: Request, reader: Reader, paper_id: str, body: str,
@@ -71,7 +62,7 @@ async def comment_form(request: Request, paper_id: str = Form(..., max_length=30
                        parent_id: int | None = Form(None, ge=1, le=MAX_ID),
                        _: None = Depends(require_csrf)) -> Response:
     """Post a comment or a reply, then back to it on the paper page."""
-    reader = _signed_in(request, paper_url(paper_id) + "#discussion")
+    reader = reader_or_signin(request, paper_url(paper_id) + "#discussion")
     if isinstance(reader, Response):
         return reader
     comment = await run_in_threadpool(post_comment, request, reader, paper_id, body, parent_id)
@@ -81,7 +72,7 @@ async def comment_form(request: Request, paper_id: str = Form(..., max_length=30
 async def edit_form(request: Request, comment_id: RowId,
                     body: str = Form(..., max_length=BODY_FIELD),
                     _: None = Depends(require_csrf)) -> Response:
-    reader = _signed_in(request, "/")
+    reader = reader_or_signin(request, "/")
     if isinstance(reader, Response):
         return reader
     comment = await run_in_threadpool(edit_comment, request, reader, comment_id, body)
@@ -90,7 +81,7 @@ async def edit_form(request: Request, comment_id: RowId,
 
 async def delete_form(request: Request, comment_id: RowId,
                       _: None = Depends(require_csrf)) -> Response:
-    reader = _signed_in(request, "/")
+    reader = reader_or_signin(request, "/")
     if isinstance(reader, Response):
         return reader
     paper_id = await run_in_threadpool(delete_comment, request, reader, comment_id)
@@ -123,7 +114,7 @@ async def profile_form(request: Request, display_name: str = Form("", max_length
                        digest_replies: Literal["0", "1"] = Form("0"),
                        _: None = Depends(require_csrf)) -> Response:
     """The name shown with the reader's comments, and replies in their digest."""
-    reader = _signed_in(request, "/account#profile")
+    reader = reader_or_signin(request, "/account#profile")
     if isinstance(reader, Response):
         return reader
     store = request.app.state.store
