@@ -21,7 +21,7 @@ from paperfeed.models import Hit
 from paperfeed.rank import bm25
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
-from paperfeed.rank.match import matches_first
+from paperfeed.rank.match import matches_first, only_matching
 from paperfeed.rank.query import ParsedQuery, parse_query
 from paperfeed.rank.spelling import corrections
 from paperfeed.store import Store
@@ -206,6 +206,14 @@ def search(store: Store, query: str, *, mode: str = "hybrid",
     depth = min(MAX_DEPTH, max(DEPTH, offset + limit))
     return SearchResult(hits=hits_for(store, page), total=len(ranked), terms=terms,
                         matched=fitting, matched_more=match and fitting >= depth)
+
+
+def matching_ids(store: Store, query: str, embedder: Embedder | None) -> list[str]:
+    """The papers that match query (rank/match.py), best first, among the MAX_DEPTH best
+    ranked: what the map highlights and a search's trend counts."""
+    ranked, _ = search_ranked(store, query, mode="hybrid" if embedder else "keyword",
+                              need=MAX_DEPTH, embedder=embedder)
+    return [pid for pid, _ in only_matching(store, query, ranked, embedder)]
 
 
 def search_ranked(store: Store, query: str, *, mode: str = "hybrid",

@@ -15,8 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from paperfeed.errors import NotFound
 from paperfeed.rank.hits import hits_for
-from paperfeed.rank.match import matches_first
-from paperfeed.rank.search import MAX_DEPTH, search_ranked
+from paperfeed.rank.search import matching_ids
 from paperfeed.rank.similar import similar
 from paperfeed.web import readers, trendviews, views
 from paperfeed.web.auth import current_reader
@@ -39,20 +38,13 @@ def _payloads(request: Request) -> PayloadCache:
     return cache
 
 
-def _matches(store: Any, q: str, model: Any) -> list[str]:
-    ranked, _ = search_ranked(store, q, mode="hybrid" if model else "keyword",
-                              need=MAX_DEPTH, embedder=model)
-    ranked, fitting = matches_first(store, q, ranked, model)
-    return [pid for pid, _ in ranked[:fitting]]
-
-
 def _map_context(view: views.Viewer, q: str, similar_to: str, model: Any) -> dict[str, Any]:
     store = view.store
     clusters = sorted(store.map_clusters(), key=lambda c: (-c.size, c.id))
     context: dict[str, Any] = {"clusters": clusters, "version": store.map_version(),
                                "q": q, "similar_to": similar_to, "overlay": None}
     if q.strip():
-        ids = _matches(store, q, model)
+        ids = matching_ids(store, q, model)
         context["overlay"] = {"kind": "search", "count": len(ids),
                               "hits": hits_for(store, [(i, 0.0) for i in ids[:LISTED]])}
     elif similar_to:
@@ -112,7 +104,7 @@ async def map_overlay(request: Request, q: str = Q, similar_to: str = Query(
         return JSONResponse({"ids": ids}, headers={"Cache-Control": "private, no-store"})
     model = embedder(request)
     if q.strip():
-        ids = await run_in_threadpool(_matches, store, q, model)
+        ids = await run_in_threadpool(matching_ids, store, q, model)
     elif similar_to:
         try:
             found = await run_in_threadpool(lambda: similar(store, similar_to, limit=LISTED,

@@ -11,8 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from paperfeed.rank import trends
-from paperfeed.rank.match import matches_first
-from paperfeed.rank.search import MAX_DEPTH, search_ranked
+from paperfeed.rank.search import MAX_DEPTH, matching_ids
 from paperfeed.store import Store
 from paperfeed.web.charts import line_chart, sparkline
 
@@ -118,12 +117,9 @@ def query_trend(store: Store, q: str, embedder: Any) -> dict[str, Any]:
     end = newest_day(store)
     if end is None:
         return {"chart": None}
-    ranked, _ = search_ranked(store, q, mode="hybrid" if embedder else "keyword",
-                              need=MAX_DEPTH, embedder=embedder)
-    ranked, fitting = matches_first(store, q, ranked, embedder)
-    days = store.paper_days([pid for pid, _ in ranked[:fitting]])
-    out = _monthly_chart(days, end, f"Papers matching “{q}”")
-    return out | {"capped": fitting >= MAX_DEPTH}
+    ids = matching_ids(store, q, embedder)
+    out = _monthly_chart(store.paper_days(ids), end, f"Papers matching “{q}”")
+    return out | {"capped": len(ids) >= MAX_DEPTH}
 
 
 def vote_trend(store: Store, paper_id: str, *, now: datetime | None = None) -> Any:
