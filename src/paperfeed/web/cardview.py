@@ -4,10 +4,10 @@ all the papers a page shows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from paperfeed.models import Hit
 from paperfeed.store import Store
 
 
@@ -16,15 +16,8 @@ def author_url(name: str) -> str:
     return "/authors/" + quote(" ".join(name.split()), safe="")
 
 
-def _ids(context: dict[str, Any]) -> list[str]:
-    hits: list[Hit] = [*(context.get("hits") or ()),
-                       *([context["hit"]] if "hit" in context else [])]
-    return [h.paper.id for h in hits]
-
-
-def card_extras(store: Store, context: dict[str, Any]) -> dict[str, Any]:
-    """{"cards": {id: Card}, "submitted": {id: Submission}} for the papers context shows."""
-    ids = _ids(context)
+def card_extras(store: Store, ids: Sequence[str]) -> dict[str, Any]:
+    """{"cards": {id: Card}, "submitted": {id: Submission}} for the papers a page shows."""
     if not ids:
         return {"cards": {}, "submitted": {}}
     return {"cards": store.cards(ids), "submitted": store.submissions(ids)}

@@ -45,9 +45,9 @@ def _context(request: Request, build: Build, key: str, version: str) -> dict[str
         context = build(views.Viewer(request.app.state.store, request.app.state.settings))
         if context is None:
             raise HTTPException(404, "There is no such page.")
-        counts = request.app.state.store.comment_counts(views.shown_ids(context))
-        context = context | {"comment_counts": counts}
-        context |= card_extras(request.app.state.store, context)
+        store, ids = request.app.state.store, views.shown_ids(context)
+        context = context | {"comment_counts": store.comment_counts(ids)}
+        context |= card_extras(store, ids)
         data.put(key, context, version)
     return context
 
