@@ -88,3 +88,70 @@ HELD = {
     "graph neural networks": (r"graph neural networks?|\bgnns?\b",
                               r"message passing|graph convolution|graph transformer"),
 }
+
+# The "subareas" suite: each interest is a field made of sub-areas that share few words (a
+# reader of "speech and audio" who liked text-to-speech papers also wants speaker
+# verification and music generation). Likes are picked from the first sub-area only (papers
+# matching none of the others); a paper matching any sub-area is relevant. Readers hold 1, 3
+# or 5 unrelated interests. Written before any method was run on them; SUB_HELD is never used
+# to choose a setting.
+SUB_TUNE = {
+    "robot learning": [r"robot(ic)? manipulation|\bgrasp(ing)?\b|dexterous",
+                       r"legged|quadruped|\blocomotion\b",
+                       r"vision[- ]and[- ]language navigation|embodied navigation|\bvln\b"],
+    "efficient LLM inference": [
+        r"quantiz.{0,100}(llm|language model)|(llm|language model).{0,100}quantiz",
+        r"speculative decod|draft model",
+        r"\bkv[- ]cache",
+        r"pruning.{0,60}(llm|language model)|(llm|language model).{0,60}pruning"],
+    "speech and audio": [r"text[- ]to[- ]speech|speech synthesis|\btts\b",
+                         r"speech recognition|\basr\b",
+                         r"music generation|symbolic music|music (understanding|transcription)",
+                         r"speaker (verification|diarization|recognition)"],
+    "AI for biology and chemistry": [
+        r"protein (structure|design|folding|language model|sequence)",
+        r"molecul(e|ar) (generation|design|property)|drug discovery",
+        r"single[- ]cell|gene expression|genomic"],
+    "machine learning security": [r"jailbreak", r"backdoor",
+                                  r"membership inference|differential(ly)? privacy|private",
+                                  r"watermark"],
+}
+SUB_HELD = {
+    "3D reconstruction and mapping": [r"gaussian splat|\b3dgs\b",
+                                      r"depth estimation",
+                                      r"\bslam\b|visual odometry",
+                                      r"(6d|object) pose estimation"],
+    "medical AI": [r"medical image segmentation|(tumou?r|lesion|organ|polyp) segmentation",
+                   r"radiology report|chest x-?ray",
+                   r"histopatholog|whole[- ]slide",
+                   r"electronic health records?|clinical notes"],
+    "weather and climate": [r"weather forecast", r"climate (model|projection|change)",
+                            r"precipitation|nowcasting"],
+    "autonomous driving": [
+        r"(autonomous driving|self-driving).{0,200}(planning|planner|trajector)"
+        r"|end[- ]to[- ]end driving",
+        r"bird'?s[- ]eye[- ]view|\bbev\b",
+        r"occupancy (prediction|forecasting)|3d occupancy",
+        r"traffic (simulation|scenario)"],
+    "recommender systems": [r"sequential recommendation", r"click[- ]through rate|\bctr\b",
+                            r"collaborative filtering",
+                            r"(generative|llm[- ]based|llm-powered) recommend"],
+    "document AI": [r"\bocr\b|optical character recognition|text recognition",
+                    r"table (understanding|question answering|extraction|recognition)",
+                    r"chart (understanding|question answering|reasoning)",
+                    r"document layout|document understanding"],
+    "mathematical reasoning": [r"theorem prov|\blean ?4?\b|autoformali[sz]",
+                               r"math word problems?|\bgsm8k\b",
+                               r"geometry problems?|geometric reasoning"],
+    "human motion and avatars": [r"motion generation|text[- ]to[- ]motion",
+                                 r"avatars?\b|talking head",
+                                 r"human pose estimation|hand pose",
+                                 r"human[- ]object interaction"],
+    "cosmology": [r"galax(y|ies) (formation|evolution)",
+                  r"dark energy|cosmic microwave|\bcmb\b|cosmological (parameters|constraints)",
+                  r"gravitational[- ]waves?"],
+    "wireless communications": [r"\bmimo\b|beamforming",
+                                r"reconfigurable intelligent surface|\bris\b",
+                                r"integrated sensing and communication|\bisac\b",
+                                r"semantic communication"],
+}
