@@ -35,13 +35,14 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
 from paperfeed.index.embedder import load_embedder
 from paperfeed.rank.foryou import for_you
 from paperfeed.rank.learn import Params
 from paperfeed.rank.recommend import Signals, recommend
 from paperfeed.store import open_store
-from recommend_interests import HELD, INTERESTS, TUNE
+from recommend_interests import HELD, INTERESTS, SUB_HELD, SUB_TUNE, TUNE
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arxiv_corpus.jsonl.gz"
 SPLITS = {"dev": (date(2026, 4, 1), date(2026, 4, 30)),
@@ -59,6 +60,7 @@ class Corpus:
     day: list[date | None]
     matches: dict[str, set[int]]  # interest -> rows judged relevant
     picks: dict[str, set[int]]  # interest -> rows likes may be picked from
+    seen: dict[str, set[int]] | None = None  # interest -> rows in the likes' own wording
 
 
 @dataclass(frozen=True)
@@ -93,13 +95,28 @@ def load_corpus(path: Path, until: date, suite: str) -> Corpus:
         matches = {k: {i for i, t in enumerate(texts) if rule.search(t)}
                    for k, rule in rules.items()}
         return Corpus(ids, texts, authors, cats, days, matches, matches)
+    if suite.startswith("subareas"):
+        return _subareas(ids, texts, authors, cats, days, suite)
     families = TUNE | HELD if suite == "meaning" else (TUNE if suite == "meaning-tune" else HELD)
     picked = {k: _rule([a]) for k, (a, _) in families.items()}
     other = {k: _rule([b]) for k, (_, b) in families.items()}
     a_rows = {k: {i for i, t in enumerate(texts) if rule.search(t)} for k, rule in picked.items()}
     b_rows = {k: {i for i, t in enumerate(texts) if rule.search(t)} for k, rule in other.items()}
     return Corpus(ids, texts, authors, cats, days, {k: a_rows[k] | b_rows[k] for k in families},
-                  {k: a_rows[k] - b_rows[k] for k in families}, )
+                  {k: a_rows[k] - b_rows[k] for k in families}, a_rows)
+
+
+def _subareas(ids: list[str], texts: list[str], authors: list[str],
+              cats: list[tuple[str, ...]], days: list[date | None], suite: str) -> Corpus:
+    """Interests made of sub-areas: likes from the first, relevance over all of them."""
+    families = {"subareas": SUB_TUNE | SUB_HELD, "subareas-tune": SUB_TUNE,
+                "subareas-held": SUB_HELD}[suite]
+    rows = {k: [{i for i, t in enumerate(texts) if _rule([r]).search(t)} for r in rules]
+            for k, rules in families.items()}
+    return Corpus(ids, texts, authors, cats, days,
+                  {k: set().union(*r) for k, r in rows.items()},
+                  {k: r[0] - set().union(*r[1:]) for k, r in rows.items()},
+                  {k: r[0] for k, r in rows.items()})
 
 
 def make_readers(c: Corpus, start: date, end: date, per_group: int, groups: Sequence[int],
@@ -110,7 +127,8 @@ def make_readers(c: Corpus, start: date, end: date, per_group: int, groups: Sequ
     before = {k: sorted(i for i in rows if c.day[i] < start) for k, rows in c.picks.items()}
     within = {k: frozenset(c.ids[i] for i in rows if start <= c.day[i] <= end)
               for k, rows in c.matches.items()}
-    unseen = {k: within[k] - frozenset(c.ids[i] for i in c.picks[k]) for k in c.matches}
+    seen = c.seen if c.seen is not None else c.picks
+    unseen = {k: within[k] - frozenset(c.ids[i] for i in seen[k]) for k in c.matches}
     usable = sorted(k for k in c.matches if len(within[k]) >= MIN_PAPERS and
                     len(before[k]) >= 60)
     out = []
@@ -184,6 +202,19 @@ class Sanity:
                 if pid not in skip][:k]
 
 
+def ceiling(r: Reader, k: int) -> list[str]:
+    """The best ranking the judgement allows: relevant papers first, the interests in turn."""
+    queues = [sorted(s - set(r.likes)) for s in r.per_interest]
+    out: list[str] = []
+    while len(out) < k and any(queues):
+        for q in queues:
+            while q and q[0] in out:
+                q.pop(0)
+            if q and len(out) < k:
+                out.append(q.pop(0))
+    return out
+
+
 def variant(spec: str) -> tuple[str, Params]:
     """"name:field=value,field=value" as (name, Params)."""
     name, _, fields = spec.partition(":")
@@ -194,6 +225,7 @@ def variant(spec: str) -> tuple[str, Params]:
 
 
 def run(args: argparse.Namespace) -> None:
+    threadpool_limits(limits=1, user_api="blas")  # as a web worker runs (web/asgi.py)
     start, end = SPLITS[args.split]
     c = load_corpus(args.corpus, end, args.suite)
     groups = (1, 2, 3) if args.suite == "words" else (1, 3, 5)
@@ -227,10 +259,11 @@ def run(args: argparse.Namespace) -> None:
     methods["for_you"] = lambda r, k: [h.paper.id for h in for_you(
         store, liked=r.likes, since=since, limit=4 * k, embedder=emb)
         if h.paper.day is not None and h.paper.day <= end][:k]
+    methods["ceiling"] = ceiling
     methods |= {"sanity-svm": peer("svm"), "tfidf-centroid": peer("centroid"),
                 "newest-in-categories": peer("newest")}
     methods = {m: f for m, f in methods.items()
-               if not args.methods or m in args.methods or m in variants}
+               if not args.methods or m in args.methods or m in variants or m == "ceiling"}
     t = time.perf_counter()
     next(iter(methods.values()))(readers[0][1], 50)  # loads the window's rows and vectors
     print(f"first call (this process reads the window's term rows and the vectors): "
@@ -276,13 +309,15 @@ def report(results: dict[tuple[str, int, int], list[tuple[float, ...]]],
             more = f" {mean(name, likes, None, 4):.3f} |" if unseen else ""
             print(f"| {name} | {likes} | {mean(name, likes, None, 0):.3f} | "
                   f"{mean(name, likes, None, 1):.3f} | {mean(name, likes, None, 2):.3f} |{more}")
-    print("\n| method | interests | nDCG@10 (3 / 10 / 30 likes) | interests in top 10 "
-          "(10 likes) |")
-    print("|---|---|---|---|")
+    print("\n| method | interests | nDCG@10 (3 / 10 / 30 likes) | P@10 (10 likes) | "
+          "R@50 (10 likes) | interests in top 10 (3 / 10 / 30 likes) |")
+    print("|---|---|---|---|---|---|")
     for name in methods:
         for it in groups:
             nd = " / ".join(f"{mean(name, lk, it, 0):.3f}" for lk in LIKES)
-            print(f"| {name} | {it} | {nd} | {mean(name, 10, it, 3):.2f} |")
+            cover = " / ".join(f"{mean(name, lk, it, 3):.2f}" for lk in LIKES)
+            print(f"| {name} | {it} | {nd} | {mean(name, 10, it, 1):.3f} | "
+                  f"{mean(name, 10, it, 2):.3f} | {cover} |")
     print("\n| method | p50 ms | p99 ms | max ms |")
     print("|---|---|---|---|")
     for name in methods:
@@ -300,7 +335,8 @@ def main() -> None:
     ap.add_argument("--methods", nargs="*", default=[])
     ap.add_argument("--peer-cache", type=Path, help="keep the peers' rankings (and times) "
                     "here and reuse them: settings of ours are compared without re-running them")
-    ap.add_argument("--suite", choices=("words", "meaning", "meaning-tune", "meaning-held"),
+    ap.add_argument("--suite", choices=("words", "meaning", "meaning-tune", "meaning-held",
+                                        "subareas", "subareas-tune", "subareas-held"),
                     default="words", help="words: interests judged by the rules the likes are "
                     "picked by; meaning: judged by other wordings too (recommend_interests.py)")
     ap.add_argument("--variant", action="append", default=[],

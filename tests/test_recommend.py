@@ -10,6 +10,8 @@ import pytest
 from paperfeed.index.build import build_index
 from paperfeed.index.embedder import Embedder, load_embedder
 from paperfeed.models import Hit
+from paperfeed.rank import personal
+from paperfeed.rank.learn import Params
 from paperfeed.rank.recommend import Signals, UnknownPapers, recommend
 from paperfeed.store import Store
 from recommend_data import SINCE, UNTIL, seed, training, window
@@ -23,9 +25,10 @@ def embedder() -> Embedder:
         pytest.skip(f"embedding model not installed: {exc}")
 
 
-def ranked(store: Store, signals: Signals, limit: int = 10) -> list[Hit]:
+def ranked(store: Store, signals: Signals, limit: int = 10,
+           params: Params = Params()) -> list[Hit]:
     return recommend(store, signals, since=SINCE, until=UNTIL, limit=limit,
-                     embedder=load_embedder("minilm-static-256"))
+                     embedder=load_embedder("minilm-static-256"), params=params)
 
 
 def fields(hits: list[Hit]) -> list[str]:
@@ -50,8 +53,11 @@ def seeded(store: Store, embedder: Embedder) -> Store:
     return store
 
 
-def test_a_reader_who_likes_robotics_gets_robotics_papers_first(seeded: Store) -> None:
-    hits = ranked(seeded, Signals(liked=tuple(training("robotics", 6))), limit=5)
+@pytest.mark.parametrize("dense", ["cosine", "joint"])
+def test_a_reader_who_likes_robotics_gets_robotics_papers_first(seeded: Store,
+                                                                dense: str) -> None:
+    hits = ranked(seeded, Signals(liked=tuple(training("robotics", 6))), limit=5,
+                  params=Params(dense=dense))
     assert all(robotic(h) for h in hits)
     assert all(h.reason and h.reason.startswith("like ") for h in hits)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
@@ -133,3 +139,46 @@ def test_a_store_with_nothing_to_contrast_still_ranks(store: Store) -> None:
                      until=until, limit=3)
     assert hits and "protein-0" not in [h.paper.id for h in hits]
     assert hits[0].paper.id.startswith("protein-")
+
+
+def age_papers(store: Store) -> None:
+    """As if every paper had last changed long ago (their state settled)."""
+    with store.writing() as conn:  # type: ignore[attr-defined]
+        store.run(conn, "UPDATE papers SET modified_at = ?",  # type: ignore[attr-defined]
+                  ("2024-01-02T00:00:00+00:00",))
+
+
+def test_a_reader_feed_outlives_votes_and_follows_new_papers(
+        seeded: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another reader's vote shows in the counts without ranking again; a new paper in
+    the window is ranked."""
+    calls: list[int] = []
+
+    def counted(*args: object, **kw: object) -> object:
+        calls.append(1)
+        return personal_ranking(*args, **kw)
+
+    personal_ranking = personal.ranking
+    monkeypatch.setattr(personal, "ranking", counted)
+    reader = seeded.get_or_create_reader("ada@example.org")
+    for pid in training("robotics", 6):
+        seeded.set_signal(reader, pid, "save")
+    age_papers(seeded)
+
+    def feed() -> list[Hit]:
+        signals = seeded.reader_signals(reader)
+        assert signals is not None
+        return personal.reader_feed(seeded, signals, since=SINCE, until=UNTIL, limit=5,
+                                    embedder=embedder)
+
+    first = feed()
+    assert len(calls) == 1 and all(robotic(h) for h in first)
+    seeded.toggle_vote(seeded.get_or_create_reader("bob@example.org"), first[0].paper.id)
+    again = feed()
+    assert len(calls) == 1
+    assert [h.paper.id for h in again] == [h.paper.id for h in first]
+    assert again[0].votes == first[0].votes + 1
+    twin = replace(first[0].paper, id="twin-2", title=f"{first[0].paper.title} (v2)")
+    seeded.upsert_papers([twin])
+    build_index(seeded, embedder)
+    assert "twin-2" in [h.paper.id for h in feed()] and len(calls) == 2

@@ -53,6 +53,31 @@ def test_upsert_counts_new_unchanged_updated(store: Store) -> None:
     assert stored is not None and stored.title == "A better title"
 
 
+def age_papers(store: Store) -> None:
+    """As if the papers had last changed long ago."""
+    with store.writing() as conn:  # type: ignore[attr-defined]
+        store.run(conn, "UPDATE papers SET modified_at = ?",  # type: ignore[attr-defined]
+                  ("2024-01-02T00:00:00+00:00",))
+
+
+def test_papers_version_moves_with_papers_not_with_votes_or_signals(store: Store) -> None:
+    empty = store.papers_version()
+    store.upsert_papers([paper("a"), paper("b")])
+    assert store.papers_version() != empty
+    age_papers(store)
+    settled = store.papers_version()
+    reader = store.get_or_create_reader("ada@example.org")
+    store.toggle_vote(reader, "a")
+    store.set_signal(reader, "b", "save")
+    store.upsert_papers([paper("a")])  # unchanged
+    assert store.papers_version() == settled
+    store.upsert_papers([paper("b", title="A better title")])
+    changed = store.papers_version()
+    assert changed != settled
+    store.upsert_papers([paper("a", title="A better title too")])  # within the same second
+    assert store.papers_version() != changed
+
+
 def test_round_trip_keeps_every_field(store: Store) -> None:
     original = paper(
         authors=(Author("Grace Hopper", "Navy"),), categories=("cs.CL", "cs.LG"),

@@ -12,8 +12,9 @@ not drowned by a large one (bench/recommend.py measures this against one model f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +28,7 @@ from paperfeed.store.terms import words
 __all__ = ["DEFAULT", "Evidence", "Papers", "Params", "Ranked", "Signals", "rank"]
 
 F32 = npt.NDArray[np.float32]
+Rows = npt.NDArray[np.intp] | slice  # some of a Papers' rows, or all of them
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,32 @@ class Papers:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        return {pid: n for n, pid in enumerate(self.ids)}
+
+    @cached_property
+    def term_norms(self) -> F32:
+        """Each row's length (about 1, or 0 for a paper without terms)."""
+        m = self.terms
+        out: F32 = np.sqrt(np.asarray(m.multiply(m).sum(axis=1), dtype=np.float32).ravel())
+        return out
+
+    @cached_property
+    def vector_norms(self) -> F32:
+        """Each vector's length (1, or 0 for a paper without one)."""
+        out: F32 = np.linalg.norm(self.vectors, axis=1).astype(np.float32) \
+            if self.vectors.shape[1] else np.zeros(len(self.ids), dtype=np.float32)
+        return out
+
+    @cached_property
+    def mean_vector(self) -> F32:
+        """The mean of the papers' vectors (those that have one)."""
+        has = self.vector_norms > 0
+        out: F32 = self.vectors[has].mean(axis=0) if has.any() else \
+            np.zeros(self.vectors.shape[1], dtype=np.float32)
+        return out
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -70,6 +98,7 @@ class Evidence:
     candidates: Papers  # the window to rank
     followed: tuple[str, ...] = ()  # followed authors' names
     topics: tuple[tuple[str, npt.NDArray[np.int32]], ...] = ()  # (topic, its term columns)
+    skip: frozenset[str] = frozenset()  # candidates never returned (liked, disliked)
 
 
 @dataclass(frozen=True)
@@ -89,6 +118,11 @@ class Params:
     max_interests: int = 6  # models trained at most ("max", "blend")
     background: int = 2_000  # unlabelled papers from before the window, sampled
     tol: float = 1e-2  # LinearSVC's stopping tolerance
+    dense: str = "cosine"  # "cosine": the classifier learns from words, and each paper's
+    # vector adds its likeness to the nearest liked papers as a second score; "joint": the
+    # classifier learns from words and vectors together (slower: dense columns)
+    dense_weight: float = 0.25  # the likeness score's weight beside the classifier's
+    dense_k: int = 3  # liked papers a candidate's likeness is averaged over
 
 
 DEFAULT = Params()
@@ -104,33 +138,76 @@ class Ranked:
 
 
 def rank(ev: Evidence, *, limit: int, params: Params = DEFAULT) -> list[Ranked]:
-    """The best `limit` candidates for the reader, best first, each with a reason."""
+    """The best `limit` candidates for the reader, best first, each with a reason; never a
+    candidate whose id is in ev.skip."""
     cand = ev.candidates
     if not len(cand) or not len(ev.positives):
         return []
-    pos, neg, bg = (_features(p, params) for p in (ev.positives, ev.negatives, ev.background))
-    xc = _Blocks(_weighted(cand.terms, params.word_weight), _vectors(cand, params))
-    final = _standardised(xc.decide(_fit(pos, neg, bg, params)))
     groups = [np.arange(len(ev.positives))] if params.mix == "one" else \
-        _interests(pos, bg, params)
+        _interests(_features(ev.positives, params), _features(ev.background, params), params)
+    score = _joint_scorer(ev, params) if params.dense == "joint" else _scorer(ev, params)
+    final = score(slice(None))
     if params.mix in ("max", "blend") and len(groups) > 1:
-        best = np.vstack([_standardised(xc.decide(_fit(pos[g], neg, bg, params)))
-                          for g in groups[:params.max_interests]]).max(axis=0)
+        best = np.vstack([score(g) for g in groups[:params.max_interests]]).max(axis=0)
         final = best if params.mix == "max" else (final + best) / 2
-    final[_near_duplicates(xc, neg, params.duplicate)] -= BURY
+    if len(ev.negatives):
+        final[_alike(cand, slice(None), ev.negatives, params).max(axis=1) >=
+              params.duplicate] -= BURY
     by_author = _followed_authors(cand.authors, ev.followed)
     final[[i for i, name in enumerate(by_author) if name]] += BURY  # strongly liked
     order = np.argsort(-final, kind="stable")
-    near = _nearest_positive(xc.rows(order[:SHARE_DEPTH]), pos)
+    if ev.skip:
+        skipped = np.zeros(len(cand), dtype=bool)
+        skipped[[cand.row_of[p] for p in ev.skip if p in cand.row_of]] = True
+        order = order[~skipped[order]]
     if params.mix == "share" and len(groups) > 1:
+        top = order[:SHARE_DEPTH]
+        near = _alike(cand, top, ev.positives, params).argmax(axis=1).tolist()
         order = _shared_out(order, score=final, near=near, groups=groups, limit=limit,
                             floor=params.share_floor)
     order = order[:limit]
-    near = _nearest_positive(xc.rows(order), pos)
+    near = _alike(cand, order, ev.positives, params).argmax(axis=1).tolist() \
+        if len(order) else []
     matches = _topic_matches(cand.terms[order], ev.topics)
     return [Ranked(cand.ids[i], float(final[i]),
                    _reason(by_author[i], matches[n], ev.positives.labels[near[n]]))
             for n, i in enumerate(order.tolist())]
+
+
+def _scorer(ev: Evidence, params: Params) -> Callable[[Rows], F32]:
+    """Scores of the candidates for the positives at rows: a classifier over words, plus
+    the vectors' likeness to those positives."""
+    words = [_weighted(p.terms, params.word_weight) for p in
+             (ev.positives, ev.negatives, ev.background)]
+    weight = np.float32(params.word_weight)
+    likeness = _Likeness(ev.candidates, ev.positives, ev.background) \
+        if params.dense_weight and params.vector_weight else None
+
+    def score(rows: Rows) -> F32:
+        model = _fit(words[0][rows], words[1], words[2], params)
+        raw = ev.candidates.terms @ (model.coef_.ravel() * weight) + model.intercept_[0]
+        out = _standardised(raw)
+        if likeness is not None:
+            out += np.float32(params.dense_weight) * likeness.scores(rows, params.dense_k)
+        return out
+
+    return score
+
+
+def _joint_scorer(ev: Evidence, params: Params) -> Callable[[Rows], F32]:
+    """Scores from one classifier over words and vectors side by side (dense columns make
+    it several times slower to train than words alone)."""
+    pos, neg, bg = (_features(p, params) for p in (ev.positives, ev.negatives, ev.background))
+    words = _weighted(ev.candidates.terms, params.word_weight)
+    vectors = _vectors(ev.candidates, params)
+
+    def score(rows: Rows) -> F32:
+        model = _fit(pos[rows], neg, bg, params)
+        w = model.coef_.ravel()
+        n = words.shape[1]
+        return _standardised(words @ w[:n] + vectors @ w[n:] + model.intercept_[0])
+
+    return score
 
 
 def _shared_out(order: npt.NDArray[np.intp], *, score: F32, near: list[int],
@@ -159,45 +236,60 @@ def _shared_out(order: npt.NDArray[np.intp], *, score: F32, near: list[int],
     return np.array(picked + [i for i in order.tolist() if i not in chosen], dtype=np.intp)
 
 
-@dataclass(frozen=True)
-class _Blocks:
-    """Candidates' features kept as two blocks (sparse words, dense vectors): scoring many
-    papers needs no joined matrix."""
+class _Likeness:
+    """How alike each candidate's vector is to the liked papers' vectors: the mean cosine to
+    its k most alike liked papers, after taking away the background's mean vector (vectors
+    of one model all lean one way; what is left says what sets a paper apart), standardised.
+    A paper without a vector, or a reader whose papers have none, scores zero."""
 
-    words: sp.csr_matrix
-    vectors: F32
+    def __init__(self, cand: Papers, pos: Papers, bg: Papers) -> None:
+        self.mean = bg.mean_vector if len(bg) else \
+            np.zeros(cand.vectors.shape[1], dtype=np.float32)
+        self.cand = cand
+        self.pos = pos
+        self.cm = cand.vectors @ self.mean
+        # |c - m| = sqrt(|c|^2 - 2 c.m + m.m): no centred copy of the candidates
+        self.cand_len = np.sqrt(np.maximum(
+            cand.vector_norms ** 2 - 2 * self.cm + float(self.mean @ self.mean), 1e-12))
 
-    def decide(self, model: LinearSVC) -> npt.NDArray[np.float64]:
-        w = model.coef_.ravel()
-        n = self.words.shape[1]
-        out: npt.NDArray[np.float64] = (self.words @ w[:n] + self.vectors @ w[n:] +
-                                        model.intercept_[0])
+    def scores(self, rows: Rows, k: int) -> F32:
+        out = np.zeros(len(self.cand), dtype=np.float32)
+        pos = self.pos.vectors[rows][self.pos.vector_norms[rows] > 0]
+        ok = self.cand.vector_norms > 0
+        if not len(pos) or not ok.any():
+            return out
+        centred = pos - self.mean
+        lengths = np.maximum(np.linalg.norm(centred, axis=1), 1e-12)
+        # (c - m).(p - m) = c.(p - m) - m.(p - m)
+        cos = (self.cand.vectors @ centred.T - centred @ self.mean) / \
+            self.cand_len[:, None] / lengths
+        k = min(k, len(pos))
+        top = np.partition(cos, len(pos) - k, axis=1)[:, len(pos) - k:]
+        out[ok] = _standardised(top.mean(axis=1)[ok])
         return out
 
-    def similarity(self, other: sp.csr_matrix) -> npt.NDArray[np.float32]:
-        """Cosine of every candidate with every row of other (n, len(other))."""
-        n = self.words.shape[1]
-        unit = _unit_rows(other)
-        both = (self.words @ unit[:, :n].T).toarray() + self.vectors @ unit[:, n:].T.toarray()
-        lengths = np.sqrt(np.asarray(self.words.multiply(self.words).sum(axis=1)).ravel() +
-                          (self.vectors * self.vectors).sum(axis=1))
-        out: npt.NDArray[np.float32] = both / np.maximum(lengths, 1e-12)[:, None]
-        return out
 
-    def rows(self, rows: npt.NDArray[np.intp]) -> sp.csr_matrix:
-        return sp.hstack([self.words[rows], sp.csr_matrix(self.vectors[rows])], format="csr")
-
-
-def _near_duplicates(xc: _Blocks, neg: sp.csr_matrix,
-                     threshold: float) -> npt.NDArray[np.bool_]:
-    """Candidates at least threshold alike (cosine) a hidden paper."""
-    if not neg.shape[0]:
-        return np.zeros(xc.words.shape[0], dtype=bool)
-    found: npt.NDArray[np.bool_] = xc.similarity(neg).max(axis=1) >= threshold
-    return found
+def _alike(a: Papers, rows: Rows, b: Papers, params: Params) -> F32:
+    """Cosine of a's papers at rows with each of b's, over words and vectors side by side
+    at their weights (len(rows), len(b)); b is a reader's few papers."""
+    ww, vw = params.word_weight ** 2, params.vector_weight ** 2
+    words = a.terms[rows]
+    out = np.empty((words.shape[0], len(b)), dtype=np.float32)
+    for at in range(0, len(b), 64):  # b's rows dense, a block at a time
+        out[:, at:at + 64] = words @ b.terms[at:at + 64].T.toarray()
+    out *= np.float32(ww)
+    if vw and a.vectors.shape[1]:
+        out += np.float32(vw) * (a.vectors[rows] @ b.vectors.T)
+    la = np.sqrt(ww * a.term_norms[rows] ** 2 + vw * a.vector_norms[rows] ** 2)
+    lb = np.sqrt(ww * b.term_norms ** 2 + vw * b.vector_norms ** 2)
+    out /= np.maximum(la, 1e-12)[:, None]
+    out /= np.maximum(lb, 1e-12)[None, :]
+    return out
 
 
 def _weighted(m: sp.csr_matrix, weight: float) -> sp.csr_matrix:
+    if weight == 1.0 and m.dtype == np.float32:
+        return m
     out = sp.csr_matrix(m, dtype=np.float32, copy=True)
     out.data *= np.float32(weight)
     return out
@@ -258,12 +350,6 @@ def _standardised(scores: npt.NDArray[np.float64]) -> F32:
     spread = float(scores.std())
     out: F32 = ((scores - scores.mean()) / (spread or 1.0)).astype(np.float32)
     return out
-
-
-def _nearest_positive(xc: sp.csr_matrix, pos: sp.csr_matrix) -> list[int]:
-    """For each candidate (row of xc), the most alike positive."""
-    sim = (_unit_rows(xc) @ _unit_rows(pos).T).toarray()
-    return [int(n) for n in sim.argmax(axis=1)] if sim.size else []
 
 
 def _followed_authors(authors: Sequence[tuple[str, ...]],

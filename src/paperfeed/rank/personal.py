@@ -2,8 +2,10 @@
 
 The one call the /for-you page, the API, the private feed and the digest share
 (`reader_feed`). It turns the store's ReaderSignals into the ranking function's Signals and
-never returns a hidden, "less like this" or already-liked paper. Answers are kept per
-(reader, signal version, data version, window), so a page view after no change is free.
+never returns a hidden, "less like this" or already-liked paper. Rankings are kept per
+(reader, signal version, state of the papers and vectors, window), so a page view after no
+change costs two lookups (votes are read fresh), and other readers' votes and signals keep
+them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any
 
 from paperfeed.index.embedder import Embedder
 from paperfeed.models import Hit, ReaderSignals
-from paperfeed.rank.recommend import Signals, recommend
+from paperfeed.rank.hits import hits_for
+from paperfeed.rank.learn import Ranked
+from paperfeed.rank.recommend import Signals, corpus_state, ranking, recommend
 from paperfeed.store import Store
 
 CACHED = 256  # reader feeds kept per process
@@ -30,7 +34,7 @@ def signals_of(reader: ReaderSignals) -> Signals:
                    topics=reader.topics, categories=reader.categories)
 
 
-_cache: OrderedDict[tuple[Any, ...], list[Hit]] = OrderedDict()
+_cache: OrderedDict[tuple[Any, ...], list[Ranked]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -39,16 +43,19 @@ def reader_feed(store: Store, reader: ReaderSignals, *, since: date, until: date
                 embedder: Embedder | None = None) -> list[Hit]:
     """The reader's papers listed from since to until, best first, each with a reason;
     excluded, hidden, "less like this" and liked papers never appear."""
-    key = (store.url, reader.reader_id, reader.version, store.data_version(), since, until,
-           limit + len(exclude), getattr(embedder, "name", None))
+    key = (store.url, reader.reader_id, reader.version, corpus_state(store, embedder), since,
+           until, limit + len(exclude), getattr(embedder, "name", None))
     with _lock:
-        hits = _cache.get(key)
-    if hits is None:
-        hits = recommend(store, signals_of(reader), since=since, until=until,
+        ranked = _cache.get(key)
+        if ranked is not None:
+            _cache.move_to_end(key)
+    if ranked is None:
+        ranked = ranking(store, signals_of(reader), since=since, until=until,
                          limit=limit + len(exclude), embedder=embedder)
         with _lock:
-            _cache[key] = hits
+            _cache[key] = ranked
             while len(_cache) > CACHED:
                 _cache.popitem(last=False)
     skip = set(exclude) | set(reader.negatives) | set(reader.positives)
-    return [h for h in hits if h.paper.id not in skip][:limit]
+    kept = [r for r in ranked if r.id not in skip][:limit]
+    return hits_for(store, [(r.id, r.score) for r in kept], {r.id: r.reason for r in kept})

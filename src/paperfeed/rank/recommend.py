@@ -19,12 +19,12 @@ from paperfeed.index.term_rows import term_index
 from paperfeed.index.vectors import index_for
 from paperfeed.models import Hit
 from paperfeed.rank.hits import hits_for
-from paperfeed.rank.learn import DEFAULT, Evidence, Papers, Params, Signals, rank
+from paperfeed.rank.learn import DEFAULT, Evidence, Papers, Params, Ranked, Signals, rank
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery
 from paperfeed.store.terms import words
 
-__all__ = ["Signals", "UnknownPapers", "gather", "recommend"]
+__all__ = ["Signals", "UnknownPapers", "corpus_state", "gather", "ranking", "recommend"]
 
 CANDIDATES = 100_000  # papers of one window ranked at most
 BEFORE_DAYS = 60  # how far before the window the background reaches
@@ -48,14 +48,28 @@ def recommend(store: Store, signals: Signals, *, since: date, until: date, limit
     disliked paper. Without liked papers, followed authors
     or topics: the newest papers of the categories (none without categories either).
     UnknownPapers names liked or disliked ids the store does not have."""
+    ranked = ranking(store, signals, since=since, until=until, limit=limit,
+                     embedder=embedder, params=params)
+    return hits_for(store, [(r.id, r.score) for r in ranked], {r.id: r.reason for r in ranked})
+
+
+def ranking(store: Store, signals: Signals, *, since: date, until: date, limit: int = 10,
+            embedder: Embedder | None = None, params: Params = DEFAULT) -> list[Ranked]:
+    """What recommend ranks, as ids, scores and reasons (no votes: those change apart)."""
     window = TextQuery(categories=signals.categories, date_from=since, date_to=until)
     if not signals.learns:
         _check_known(store, signals)
         newest = store.filter_ids(window, limit=limit) if signals.categories else []
         reason = f"new in {', '.join(signals.categories)}"
-        return hits_for(store, [(pid, 0.0) for pid in newest], dict.fromkeys(newest, reason))
-    ranked = rank(gather(store, signals, window, embedder, params), limit=limit, params=params)
-    return hits_for(store, [(r.id, r.score) for r in ranked], {r.id: r.reason for r in ranked})
+        return [Ranked(pid, 0.0, reason) for pid in newest]
+    return rank(gather(store, signals, window, embedder, params), limit=limit, params=params)
+
+
+def corpus_state(store: Store, embedder: Embedder | None) -> tuple[str, int]:
+    """What a ranking depends on besides the reader: the papers (added or changed) and
+    how many have a vector; votes and signals leave it alone."""
+    count = len(index_for(store, embedder.name)) if embedder is not None else 0
+    return store.papers_version(), count
 
 
 def _check_known(store: Store, signals: Signals) -> None:
@@ -74,8 +88,6 @@ def gather(store: Store, signals: Signals, window: TextQuery,
     skip = set(signals.liked) | set(signals.disliked)
     features = _Features(store, embedder)
     shared = _window(store, window, features, params.background)
-    keep = [n for n, pid in enumerate(shared.candidates.ids) if pid not in skip]
-    candidates = _take(shared.candidates, keep)
     liked = list(dict.fromkeys(signals.liked))
     authored = {pid: name for pid, name in
                 _authors_papers(store, signals.authors, set(shared.candidates.ids) | skip)
@@ -87,9 +99,10 @@ def gather(store: Store, signals: Signals, window: TextQuery,
     background = _take(shared.background, [n for n, pid in enumerate(shared.background.ids)
                                            if pid not in skip])
     return Evidence(positives=pos, negatives=features.papers(list(signals.disliked)),
-                    background=background, candidates=candidates, followed=signals.authors,
+                    background=background, candidates=shared.candidates,
+                    followed=signals.authors,
                     topics=tuple((t, features.terms.vocabulary.topic_columns(t))
-                                 for t in topics))
+                                 for t in topics), skip=frozenset(skip))
 
 
 @dataclass(frozen=True)
@@ -105,9 +118,11 @@ _windows_lock = threading.Lock()
 
 
 def _window(store: Store, window: TextQuery, features: _Features, size: int) -> _Shared:
-    """The window's candidates and background as features, kept per store, data version,
-    window and vector model: readers of the same day read them once."""
-    key = (store.url, store.data_version(), window, features.model, features.terms.key, size)
+    """The window's candidates and background as features, kept per store, state of its
+    papers and vectors, window and vector model: readers of the same day read them once,
+    and a vote or a signal does not make them read again."""
+    key = (store.url, store.papers_version(), len(features.index or ()), window,
+           features.model, features.terms.key, size)
     with _windows_lock:
         found = _windows.get(key)
         if found is not None:

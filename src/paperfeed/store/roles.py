@@ -85,6 +85,12 @@ class PaperStore(Protocol):
         """(id, day, published, upstream upvotes) of papers listed in [day_from, day_to]."""
         ...
 
+    def papers_version(self) -> str:
+        """An opaque value that changes whenever a paper is added or changed, and not on
+        votes, signals or other writes once the latest paper change is a few seconds old
+        (an index lookup): it keys what is derived from papers alone."""
+        ...
+
     def changed_at(self, paper_ids: Sequence[str]) -> datetime | None:
         """When any of these papers or their votes last changed (UTC); None if none exist."""
         ...

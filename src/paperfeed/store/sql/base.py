@@ -60,6 +60,10 @@ class SqlBase:
         """Called after a commit that changed papers or votes (page caches go stale)."""
         raise NotImplementedError
 
+    def data_version(self) -> str:
+        """A value that moves on every write (each backend keeps its own)."""
+        raise NotImplementedError
+
     def table_columns(self, conn: Connection, table: str) -> list[str]:
         """The columns of a table, in table order (each backend asks its catalogue)."""
         raise NotImplementedError

@@ -7,13 +7,16 @@ text in bulk, PostgreSQL COPYs and computes tsvectors): see each backend's paper
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from paperfeed.models import Paper, Version
 from paperfeed.store.base import TextQuery
 from paperfeed.store.records import COLUMNS, columns_to_paper
-from paperfeed.store.sql.base import Connection, SqlBase, now
+from paperfeed.store.sql.base import Connection, SqlBase, now, utc_text
 from paperfeed.store.sql.search import filters
+
+SETTLED = timedelta(seconds=2)  # modified_at has one-second steps: younger changes are
+# told apart by the data version
 
 PAPER_COLUMNS = ", ".join(COLUMNS)
 
@@ -107,6 +110,16 @@ class Papers(SqlBase):
         before, after = (date.fromisoformat(v) if v else None
                          for v in (row["before"], row["after"]))
         return before, after
+
+    def papers_version(self) -> str:
+        # The latest change's time (an index lookup); while it is too young to tell two
+        # changes in one second apart, every write moves the value too.
+        with self.reading() as conn:
+            row = self.run(conn, "SELECT max(modified_at) AS m FROM papers", ()).fetchone()
+        latest = str(row["m"] or "")
+        if latest >= utc_text(datetime.now(UTC) - SETTLED):
+            return f"{latest}|{self.data_version()}"
+        return latest
 
     def changed_at(self, paper_ids: Sequence[str]) -> datetime | None:
         newest = ""
