@@ -18,7 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -41,17 +41,23 @@ def readers_file(args: argparse.Namespace) -> Path:
     return path
 
 
-def worker(db: str, readers: Path, votes: bool, limit: int) -> None:
+def worker(db: str, readers: Path, votes: bool, limit: int, span: int = 0) -> None:
+    """Prints the first call's and each reader's time (JSON); span: the window is the
+    span days up to the reader's last day instead of the reader's own."""
     from threadpoolctl import threadpool_limits
 
     from paperfeed.index.embedder import load_embedder
     from paperfeed.rank.recommend import Signals, recommend
     from paperfeed.store import open_store
+    from paperfeed.store.base import TextQuery
 
     threadpool_limits(limits=1, user_api="blas")
     store = open_store(f"sqlite:///{db}")
     emb = load_embedder("minilm-static-256")
     rows = json.loads(readers.read_text())[:limit]
+    if span:
+        for r in rows:
+            r["since"] = (date.fromisoformat(r["until"]) - timedelta(days=span - 1)).isoformat()
     voter = store.get_or_create_reader("speed-voter@example.org")
 
     def call(r: dict[str, list[str] | str]) -> float:
@@ -67,7 +73,10 @@ def worker(db: str, readers: Path, votes: bool, limit: int) -> None:
         if votes:
             store.toggle_vote(voter, r["likes"][0])
         times.append(call(r))
-    print(json.dumps({"first": first, "times": times}))
+    window = TextQuery(date_from=date.fromisoformat(rows[0]["since"]),
+                       date_to=date.fromisoformat(rows[0]["until"]))
+    print(json.dumps({"first": first, "times": times,
+                      "candidates": len(store.filter_ids(window, limit=10_000_000))}))
 
 
 def main() -> None:
@@ -84,13 +93,19 @@ def main() -> None:
     ap.add_argument("--votes", type=int, default=0,
                     help="readers timed with a vote before each call (0: none)")
     ap.add_argument("--out", type=Path, default=Path("/tmp"))
-    ap.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--spans", default="", help="comma-separated window lengths in days: "
+                    "time this checkout over windows of growing size instead (how the time "
+                    "grows with the papers of a window, e.g. a 1 M store's month)")
+    ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        db, readers, votes, limit = args.worker
-        worker(db, Path(readers), votes == "1", int(limit))
+        db, readers, votes, limit, *span = args.worker
+        worker(db, Path(readers), votes == "1", int(limit), int(span[0]) if span else 0)
         return
     readers = readers_file(args)
+    if args.spans:
+        spans(args, readers)
+        return
     runs: dict[str, dict[str, list[float]]] = {}
     plans = [("no votes", "0", "100000")] + ([("a vote before each", "1", str(args.votes))]
                                               if args.votes else [])
@@ -118,6 +133,21 @@ def main() -> None:
             print(f"| {name}, {label} | {len(ms)} | {statistics.median(run['first']):.2f} | "
                   f"{statistics.median(ms):.0f} | {p99:.0f} | "
                   f"{statistics.median(ms) / 1000 / base:.2f}x |")
+
+
+def spans(args: argparse.Namespace, readers: Path) -> None:
+    print("| window days | papers in window | first call s | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|")
+    for span in args.spans.split(","):
+        out = subprocess.run([sys.executable, __file__, "--db", args.db, "--baseline",
+                              str(args.baseline), "--worker", args.db, str(readers), "0",
+                              "12", span], env=dict(os.environ, PYTHONPATH=str(SRC)),
+                             capture_output=True, text=True, check=True)
+        got = json.loads(out.stdout.strip().splitlines()[-1])
+        ms = sorted(1000 * t for t in got["times"])
+        print(f"| {span} | {got['candidates']:,} | {got['first']:.2f} | "
+              f"{statistics.median(ms):.0f} | {ms[-1]:.0f} |", flush=True)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def evidence(skip: frozenset[str] = frozenset()) -> Evidence:
                    [[1, 0.1, 0, 0], [1, 0, 0.1, 0], [1, 0, 0, 0.1]])
     background = papers("bg", [sorted(rng.choice(range(10, WIDTH), 3, replace=False).tolist())
                                for _ in range(60)],
-                        (rng.normal(size=(60, 4)) + [0, 1, 1, 1]).tolist())
+                        (rng.normal(size=(60, 4)) + np.array([0, 1, 1, 1])).tolist())
     # no candidate shares a word with the liked papers; "near" means the same thing
     candidates = papers("cand", [[20, 21], [30, 31], [32, 33]],
                         [[0.1, 1, 1, 1], [1, 0.05, 0.05, 0], [0, 1, 0, 1]])

@@ -11,7 +11,7 @@ from paperfeed.index.build import build_index
 from paperfeed.index.embedder import Embedder, load_embedder
 from paperfeed.models import Hit
 from paperfeed.rank import personal
-from paperfeed.rank.learn import Params
+from paperfeed.rank.learn import DEFAULT, Params
 from paperfeed.rank.recommend import Signals, UnknownPapers, recommend
 from paperfeed.store import Store
 from recommend_data import SINCE, UNTIL, seed, training, window
@@ -26,7 +26,7 @@ def embedder() -> Embedder:
 
 
 def ranked(store: Store, signals: Signals, limit: int = 10,
-           params: Params = Params()) -> list[Hit]:
+           params: Params = DEFAULT) -> list[Hit]:
     return recommend(store, signals, since=SINCE, until=UNTIL, limit=limit,
                      embedder=load_embedder("minilm-static-256"), params=params)
 

@@ -12,6 +12,7 @@ from bibtexparser.entrypoint import parse_string
 from fastapi.testclient import TestClient
 
 from paperfeed.config import Settings
+from paperfeed.index.derive import derive_cards
 from paperfeed.rank.library import MAX_BYTES
 from paperfeed.store import Store
 from paperfeed.web.app import create_app
@@ -125,6 +126,17 @@ def test_saved_papers_show_updates_and_export(web: TestClient, store: Store) -> 
     assert {e["id"] for e in exported} == {"robot-0", "protein-1"}
     web.post("/saved/seen", data={"csrf_token": token})
     assert "Update:" not in web.get("/saved").text
+
+
+def test_for_you_and_saved_cards_show_what_index_derived(web: TestClient,
+                                                          store: Store) -> None:
+    _, token = sign_in_as(web, store, "ada@example.org")
+    for pid in ("robot-0", "robot-1", "robot-2"):
+        _mark(web, token, pid, "save")
+    assert "Extractive summary" not in web.get("/saved").text  # not derived yet
+    derive_cards(store)
+    for page in (web.get("/saved").text, web.get("/for-you?days=7").text):
+        assert "Extractive summary" in page and 'class="kp" href="/search?q=%22' in page
 
 
 def test_the_private_feed_parses_and_a_revoked_address_is_gone(web: TestClient,

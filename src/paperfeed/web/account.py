@@ -17,6 +17,7 @@ from paperfeed.web import feedxml, readers
 from paperfeed.web.api_me import saved_items
 from paperfeed.web.auth import SESSION_COOKIE, current_reader
 from paperfeed.web.bibtex import bibtex_entries
+from paperfeed.web.cardview import card_extras
 from paperfeed.web.feeds import MEDIA
 from paperfeed.web.security import cookie_header, require_csrf
 from paperfeed.web.templating import render
@@ -42,7 +43,8 @@ def saved_page(request: Request) -> Response:
     store = request.app.state.store
     return render(request, "saved.html", {
         "items": items, "updated": sum(1 for _, _, news in items if news),
-        "voted": store.has_voted(reader.id, ids), "mine": store.signal_states(reader.id, ids)})
+        "voted": store.has_voted(reader.id, ids), "mine": store.signal_states(reader.id, ids),
+        "comment_counts": store.comment_counts(ids)} | card_extras(store, ids))
 
 
 async def saved_seen(request: Request, _: None = Depends(require_csrf)) -> Response:

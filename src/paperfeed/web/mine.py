@@ -24,6 +24,7 @@ from paperfeed.rank.search import search
 from paperfeed.web import readers
 from paperfeed.web.api_me import change_signal
 from paperfeed.web.auth import current_reader, safe_next
+from paperfeed.web.cardview import card_extras
 from paperfeed.web.deps import embedder
 from paperfeed.web.security import require_csrf
 from paperfeed.web.templating import dom_id, render
@@ -98,7 +99,8 @@ def for_you_page(request: Request,
     return render(request, "foryou.html", {
         "hits": hits, "days": days, "since": since, "until": until, "count": mine.count,
         "choices": readers.FEED_DAYS, "voted": store.has_voted(reader.id, _ids(hits)),
-        "mine": store.signal_states(reader.id, _ids(hits))})
+        "mine": store.signal_states(reader.id, _ids(hits)),
+        "comment_counts": store.comment_counts(_ids(hits))} | card_extras(store, _ids(hits)))
 
 
 def _ids(hits: list[Any]) -> list[str]:
