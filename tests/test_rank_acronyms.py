@@ -94,3 +94,16 @@ def test_a_paper_that_defines_the_acronym_otherwise_keeps_its_meaning(filled: St
     p3, p4 = filled.get_papers(["p3", "p4"])
     assert not match.evidence(topic, p3, None).matches  # pretrained language models
     assert match.evidence(topic, p4, None).matches
+
+
+@pytest.mark.parametrize("text", ["visual question answering", "LLM watermarking",
+                                  "protein language models", "watermarks", "VQA tables",
+                                  "fine-tune models on citations", "language"])
+def test_matching_skips_only_papers_that_cannot_match(filled: Store, text: str) -> None:
+    """matching() rejects papers by their set of stems before reading them in order; it
+    must claim exactly the papers the full evidence says match."""
+    topic = match.prepare(filled, text)
+    papers = filled.get_papers([p.id for p in PAPERS])
+    by_evidence = {p.id for p in papers if match.evidence(topic, p, None).matches}
+    assert match.matching(filled, topic, papers) == by_evidence
+    assert by_evidence  # each topic here fits some paper, so the check is not vacuous

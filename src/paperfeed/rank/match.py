@@ -19,13 +19,13 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple, Protocol
 
 import Stemmer
 
 from paperfeed.index.calibration import Yardstick, yardstick
 from paperfeed.index.embedder import Embedder
 from paperfeed.index.vectors import index_for
-from paperfeed.models import Paper
 from paperfeed.rank.acronyms import Aliases, aliases, as_used
 from paperfeed.rank.query import STOPWORDS, parse_query
 from paperfeed.store import Store
@@ -63,9 +63,34 @@ def tokens(title: str, abstract: str) -> tuple[str | None, ...]:
     out: list[str | None] = []
     for sentence in (title, *_SENTENCE.split(abstract)):
         out += [stem(w) for w in words(sentence) if w not in STOPWORDS]
-        out += [stem(w.replace("-", "")) for w in _JOINED.findall(sentence.lower())]
+        out += [stem(w.replace("-", "")) for w in _joined(sentence)]
         out.append(None)
     return tuple(out)
+
+
+def _joined(text: str) -> list[str]:
+    """The hyphenated words of text, lower case (the regex only where a hyphen is: it
+    backtracks through every word otherwise)."""
+    return [w for chunk in text.lower().split() if "-" in chunk for w in _JOINED.findall(chunk)]
+
+
+class Text(Protocol):
+    """What matching reads of a paper (a Paper has it)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def abstract(self) -> str: ...
+
+
+class PaperText(NamedTuple):
+    """A paper's title and abstract alone, as Store.texts reads them."""
+
+    id: str
+    title: str
+    abstract: str
 
 
 @dataclass(frozen=True)
@@ -144,7 +169,7 @@ def encode(embedder: Embedder, text: str) -> Vectors:
     return found
 
 
-def evidence(topic: Topic, paper: Paper, similarity: float | None) -> Evidence:
+def evidence(topic: Topic, paper: Text, similarity: float | None) -> Evidence:
     """How well one paper fits the topic."""
     total = topic.total
     if not total:
@@ -166,16 +191,32 @@ def places(topic: Topic, seq: Sequence[str | None],
     stems an acronym stands for, and at a long form's start the acronym it spells (using:
     the acronyms to use, the topic's by default)."""
     using = topic.aliases if using is None else using
-    short, long = using.short, using.long
+    short, starts = using.short, _by_first(using.long)
+    keys = topic.weights.keys()
     out: list[frozenset[str] | None] = []
     for i, s in enumerate(seq):
         if s is None:
             out.append(None)
-            continue
-        found = {s} & topic.weights.keys()
-        found.update(t for t in short.get(s, ()) if t in topic.weights)
-        found.update(a for form, a in long.items() if tuple(seq[i:i + len(form)]) == form)
-        out.append(frozenset(found))
+        elif s not in keys and s not in short and s not in starts:
+            out.append(_NOTHING)  # most places: checked in three lookups
+        else:
+            found = {s} & keys
+            found.update(t for t in short.get(s, ()) if t in keys)
+            found.update(a for form, a in starts.get(s, ()) if tuple(seq[i:i + len(form)]) == form)
+            out.append(frozenset(found))
+    return out
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _by_first(long: Mapping[tuple[str, ...], str]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """The long forms by their first stem, so a place is compared only with forms starting
+    there."""
+    out: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for form, acronym in long.items():
+        if form:
+            out.setdefault(form[0], []).append((form, acronym))
     return out
 
 
@@ -195,25 +236,51 @@ def _near(weights: Mapping[str, float], seq: Sequence[frozenset[str] | None],
     return best
 
 
-def matching(store: Store, topic: Topic, papers: Iterable[Paper],
+def matching(store: Store, topic: Topic, papers: Iterable[Text],
              embedder: Embedder | None = None) -> set[str]:
     """Gathers the ids of the papers that match the topic (their similarities from the
     model's index)."""
-    papers = list(papers)
+    needed = required(topic)
+    papers = [p for p in papers if all(alts & stem_set(p.title, p.abstract) for alts in needed)]
     sims: dict[str, float] = {}
     if topic.vector is not None and topic.scale is not None and embedder is not None:
         sims = index_for(store, embedder.name).scores(topic.vector, [p.id for p in papers])
     return {p.id for p in papers if evidence(topic, p, sims.get(p.id)).matches}
 
 
+def required(topic: Topic) -> list[frozenset[str]]:
+    """For each stem a match cannot do without, the stems that stand for it in a paper (its
+    own, an acronym of it, the first word of a long form it abbreviates). A stem is needed
+    when its weight alone exceeds what Evidence.matches lets a paper miss, so checking these
+    against a paper's set of stems rejects most candidates without reading them in order."""
+    total = topic.total
+    if not total:
+        return [frozenset()]  # nothing matches a topic without words
+    slack = (1.0 - min(NEAR, KEYWORD_ONLY)) * total
+    short, long = topic.aliases.short, topic.aliases.long
+    return [frozenset({s, *(a for a, form in short.items() if s in form),
+                       *(form[0] for form, a in long.items() if a == s and form)})
+            for s, weight in topic.weights.items() if weight > slack * (1 + 1e-9)]
+
+
+@lru_cache(maxsize=32768)
+def stem_set(title: str, abstract: str) -> frozenset[str]:
+    """Every stem tokens() gives for a paper, unordered (cheaper: one pass, no sentences)."""
+    text = f"{title} {abstract}"
+    found = {stem(w) for w in set(words(text)) if w not in STOPWORDS}
+    found.update(stem(w.replace("-", "")) for w in _joined(text))
+    return frozenset(found)
+
+
 def matches_first(store: Store, query: str, ranked: Sequence[tuple[str, float]],
                   embedder: Embedder | None,
-                  papers: Mapping[str, Paper] | None = None) -> tuple[list[tuple[str, float]], int]:
+                  papers: Mapping[str, Text] | None = None) -> tuple[list[tuple[str, float]], int]:
     """Gathers ranked with the papers that match query first (each part in its order), and
     how many match. papers: those already read, by id (the rest are read here)."""
     ids = [pid for pid, _ in ranked]
-    known = dict(papers or {})
-    known.update((p.id, p) for p in store.get_papers([i for i in ids if i not in known]))
+    known: dict[str, Text] = dict(papers or {})
+    texts = store.texts([i for i in ids if i not in known])
+    known.update((pid, PaperText(pid, *text)) for pid, text in texts.items())
     found = matching(store, prepare(store, query, embedder),
                      (known[i] for i in ids if i in known), embedder)
     first = [r for r in ranked if r[0] in found]
@@ -222,7 +289,7 @@ def matches_first(store: Store, query: str, ranked: Sequence[tuple[str, float]],
 
 def only_matching(store: Store, query: str, ranked: Sequence[tuple[str, float]],
                   embedder: Embedder | None,
-                  papers: Mapping[str, Paper] | None = None) -> list[tuple[str, float]]:
+                  papers: Mapping[str, Text] | None = None) -> list[tuple[str, float]]:
     """Gathers the rows of ranked whose papers match query, in order."""
     first, count = matches_first(store, query, ranked, embedder, papers)
     return first[:count]
