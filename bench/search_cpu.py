@@ -1,0 +1,83 @@
+"""CPU time per uncached search page, measured in process, against a cached page in the same run.
+
+Distinct searches cannot be cached, so their cost is the work itself: the full-text
+candidates, the vectors, BM25 over every word, the match count, reading and rendering the
+cards. This script asks the app (in process, through Starlette's TestClient, so no HTTP
+server or load generator shares the cores) for N searches nobody asked before, and reports
+the process's CPU time per request, which is steadier than wall time on a busy machine.
+The baseline in the same run is a page from the page cache. Compare two trees by running
+the script from each, alternating (bench/RESULTS.md, "Uncached search CPU").
+
+    python bench/search_cpu.py --db corpus.db --model minilm-static-256 --queries 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from web_load import distinct_queries
+
+
+def per_request_ms(client: object, paths: list[str]) -> float:
+    """CPU milliseconds of this process (every thread) per GET of paths."""
+    start = time.process_time()
+    for path in paths:
+        response = client.get(path)  # type: ignore[attr-defined]
+        if response.status_code != 200:
+            sys.exit(f"{path}: HTTP {response.status_code}")
+    return (time.process_time() - start) / len(paths) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", required=True, help="a paperfeed SQLite database (not changed)")
+    parser.add_argument("--model", default="minilm-static-256", help="the query encoder")
+    parser.add_argument("--queries", type=int, default=100, help="distinct searches per mode")
+    parser.add_argument("--modes", default="hybrid,keyword", help="search modes, comma separated")
+    args = parser.parse_args()
+
+    from fastapi.testclient import TestClient
+
+    from paperfeed.config import load_settings
+    from paperfeed.store import open_store
+    from paperfeed.web.app import create_app
+
+    db = Path(args.db)
+    with sqlite3.connect(db) as conn:
+        papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+    settings = load_settings(environ={"PAPERFEED_EMBEDDING_MODEL": args.model},
+                             database_url=f"sqlite:///{db}")
+    store = open_store(settings.database_url)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    paths = distinct_queries(db, (args.queries + 10) * len(modes))
+    rows = []
+    with TestClient(create_app(settings, store)) as client:
+        for path in paths[:10]:  # warm up: vectors loaded, calibration drawn, templates built
+            client.get(path)
+        client.get("/")
+        cached = per_request_ms(client, ["/"] * 500)
+        for n, mode in enumerate(modes):
+            chunk = paths[10 + n * args.queries:10 + (n + 1) * args.queries]
+            ms = per_request_ms(client, [f"{p}&mode={mode}" for p in chunk])
+            rows.append((f"search page, {mode}, distinct queries", ms, ms / cached))
+    load = os.getloadavg()[0]
+    print(f"`python bench/search_cpu.py --db {db.name} --model {args.model} --queries "
+          f"{args.queries}`: {papers:,} papers; {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; load average "
+          f"{load:.1f} at the end.\n")
+    print("| request | CPU ms per request | vs a cached page |")
+    print("|---|---:|---:|")
+    print(f"| home page from the page cache (baseline) | {cached:.2f} | 1.0x |")
+    for name, ms, ratio in rows:
+        print(f"| {name} | {ms:.1f} | {ratio:.0f}x |")
+
+
+if __name__ == "__main__":
+    main()
