@@ -166,6 +166,8 @@ def test_two_digest_workers_send_each_digest_exactly_once(
     try:
         _wait_for(lambda: database.count_digest_sends().get("sent", 0) == SUBSCRIBERS,
                   f"{SUBSCRIBERS} digests sent")
+        _wait_for(lambda: all("paperfeed worker on" in (tmp_path / f"worker{i}.log").read_text()
+                              for i in range(2)), "both workers running")  # on a busy machine
         time.sleep(1.5)  # three more rounds each: a duplicate would show up now
     finally:
         codes = _stop(workers)
