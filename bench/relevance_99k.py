@@ -23,6 +23,8 @@ sample papers); it is only read.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -50,11 +52,11 @@ DEPTH = 100
 class Peers:
     """Plain BM25 (FTS5 and bm25s), exact cosine and their convex mix over one store."""
 
-    def __init__(self, store: Store, embedder: Embedder, bm25s_dir: Path | None) -> None:
-        self.store, self.embedder = store, embedder
+    def __init__(self, store: Store, embedder: Embedder, bm25s_dir: Path) -> None:
+        self.store, self.embedder, self.bm25s_dir = store, embedder, bm25s_dir
         self.index: VectorIndex = index_for(store, embedder.name)
         self.conn = store.conn()  # type: ignore[attr-defined]
-        self._bm25s = self._load_bm25s(bm25s_dir) if bm25s_dir is not None else None
+        self._bm25s: tuple[object, list[str], object] | None = None
 
     def fts_or(self, q: str, k: int = 10) -> list[tuple[str, float]]:
         tokens = list(dict.fromkeys(words(q)))
@@ -80,13 +82,11 @@ class Peers:
         s = minmax({p: sparse.get(p, 0.0) for p in ids})
         return sorted(ids, key=lambda p: -(weight * d[p] + (1 - weight) * s[p]))[:k]
 
-    def _load_bm25s(self, cache: Path) -> tuple[object, list[str], object] | None:
-        try:
-            import bm25s
-            import Stemmer
-        except ImportError:
-            print("bm25s or PyStemmer not installed: no bm25s run", file=sys.stderr)
-            return None
+    def _load_bm25s(self, cache: Path) -> tuple[object, list[str], object]:
+        """bm25s's index of the store (built once into cache), imported only when asked for."""
+        import bm25s
+        import Stemmer
+
         stemmer = Stemmer.Stemmer("english")
         rows = self.conn.execute("SELECT id, title, abstract FROM papers ORDER BY rowid").fetchall()
         ids = [str(r[0]) for r in rows]
@@ -103,7 +103,8 @@ class Peers:
     def bm25s(self, q: str, k: int = 10) -> list[str]:
         import bm25s
 
-        assert self._bm25s is not None
+        if self._bm25s is None:
+            self._bm25s = self._load_bm25s(self.bm25s_dir)
         retriever, ids, stemmer = self._bm25s
         tokens = bm25s.tokenize([q], stopwords="en", stemmer=stemmer, show_progress=False)
         docs, _ = retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)  # type: ignore[attr-defined]
@@ -119,17 +120,36 @@ def runs(store: Store, embedder: Embedder, peers: Peers) -> dict[str, Run]:
                            "paperfeed semantic": mode("semantic"),
                            "paperfeed hybrid": mode("hybrid"),
                            "plain FTS5 OR, bm25()": lambda q: [p for p, _ in peers.fts_or(q)]}
-    if peers._bm25s is not None:
+    if importlib.util.find_spec("bm25s") is not None:  # a bench-only dependency
         out["bm25s (stemmed, stop words)"] = peers.bm25s
     out["cosine (exact)"] = lambda q: [p for p, _ in peers.dense(q)]
     out["convex mix: BM25 + cosine, min-max, 0.5"] = peers.convex
     return out
 
 
-def timed(run: Run, queries: list[Judged]) -> tuple[dict[str, Scores], float]:
+def timed(run: Run, queries: list[Judged],
+          ranks: dict[str, int] | None = None) -> tuple[dict[str, Scores], float]:
+    """Scores of run over queries and its mean ms per query; ranks (if given) gets each
+    query's rank of its first answer (0: not in the top 10)."""
+    def recorded(q: str) -> Sequence[str]:
+        found = run(q)
+        if ranks is not None:
+            answers = next(j.relevant for j in queries if j.q == q)
+            ranks[q] = next((n for n, p in enumerate(found[:10], 1) if p in answers), 0)
+        return found
+
     started = time.perf_counter()
-    scores = evaluate(run, queries)
+    scores = evaluate(recorded, queries)
     return scores, (time.perf_counter() - started) * 1000 / max(1, len(queries))
+
+
+SETS = {"dev": ("99 k dev (dev_queries_99k.jsonl, tuned on)", SHARED / "dev_queries_99k.jsonl"),
+        "held": ("99 k held-out (heldout_99k.jsonl, never tuned on)",
+                 REPO / "bench" / "heldout_99k.jsonl"),
+        "sdev": ("sample dev queries inside 99 k (dev_queries.jsonl)",
+                 SHARED / "dev_queries.jsonl"),
+        "sheld": ("sample held-out inside 99 k (heldout_queries.jsonl)",
+                  REPO / "bench" / "heldout_queries.jsonl")}
 
 
 def main() -> None:
@@ -140,6 +160,9 @@ def main() -> None:
     ap.add_argument("--bm25s-cache", type=Path, default=None,
                     help="where the bm25s index is kept (default: next to --db)")
     ap.add_argument("--only", default="", help="comma-separated run names to keep")
+    ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {list(SETS)}")
+    ap.add_argument("--ranks", type=Path, default=None,
+                    help="write each query's rank of its answer per set and run (JSON)")
     ap.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
     args = ap.parse_args()
     started = time.time()
@@ -147,25 +170,24 @@ def main() -> None:
     embedder = load_embedder(args.model)
     cache = args.bm25s_cache or args.db.with_suffix(".bm25s")
     peers = Peers(store, embedder, cache)
-    sets = [("99 k dev (dev_queries_99k.jsonl, tuned on)", SHARED / "dev_queries_99k.jsonl"),
-            ("99 k held-out (heldout_99k.jsonl, never tuned on)",
-             REPO / "bench" / "heldout_99k.jsonl"),
-            ("sample dev queries inside 99 k (dev_queries.jsonl)", SHARED / "dev_queries.jsonl"),
-            ("sample held-out inside 99 k (heldout_queries.jsonl)",
-             REPO / "bench" / "heldout_queries.jsonl")]
     chosen = runs(store, embedder, peers)
     if args.only:
         chosen = {k: v for k, v in chosen.items() if any(o in k for o in args.only.split(","))}
     parts = []
-    for title, path in sets:
+    ranks: dict[str, dict[str, dict[str, int]]] = {}
+    for key in args.sets.split(","):
+        title, path = SETS[key]
         queries = load_judged(path)
         results, ms = {}, {}
         for name, run in chosen.items():
-            results[name], ms[name] = timed(run, queries)
+            kept = ranks.setdefault(key, {}).setdefault(name, {})
+            results[name], ms[name] = timed(run, queries, kept)
         parts.append(table(f"{title}, {store.count_papers():,} papers, {args.model}", results)
                      + "\n\nMean ms per query (one process, warm): "
                      + ", ".join(f"{k} {v:.1f}" for k, v in ms.items()))
         print(parts[-1] + "\n", flush=True)
+    if args.ranks:
+        args.ranks.write_text(json.dumps(ranks, indent=1), encoding="utf-8")
     if args.write:
         header = (f"\n\n## Relevance at 99 k — {datetime.now(UTC):%Y-%m-%d}\n\n"
                   f"Command: `{' '.join(['python', *sys.argv])}`  \nMachine: {machine()}  \n"
