@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 
@@ -24,7 +25,16 @@ K1 = 0.9  # below the usual 1.2: covering more query words beats repeating one
 B = 0.75
 TITLE_WEIGHT = 2.0
 PAIR_WEIGHT = 0.75  # a typed pair found as typed, relative to its rarer word
-_STEMMER = Stemmer.Stemmer("english")
+_local = threading.local()  # PyStemmer's stemmers are not thread-safe: one per thread
+
+
+def stem(word: str) -> str:
+    """The word's Snowball English stem."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    found: str = stemmer.stemWord(word)
+    return found
 
 
 def _pattern(words: Sequence[str]) -> tuple[re.Pattern[str], dict[str, int]]:
@@ -33,7 +43,7 @@ def _pattern(words: Sequence[str]) -> tuple[re.Pattern[str], dict[str, int]]:
     roots: dict[str, int] = {}
     prefixes = set()
     for n, word in enumerate(words):
-        root = _STEMMER.stemWord(word)
+        root = stem(word)
         roots.setdefault(root, n)
         prefixes.add(_shared_start(root, word) or word)
     body = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
@@ -89,7 +99,7 @@ def scores(texts: Mapping[str, tuple[str, str]], words: Sequence[str],
                 token = match.group()
                 n = owners.get(token)
                 if n is None:
-                    n = owners[token] = roots.get(_STEMMER.stemWord(token), -1)
+                    n = owners[token] = roots.get(stem(token), -1)
                 if n < 0:
                     continue
                 tf[n] += weight
