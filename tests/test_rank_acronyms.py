@@ -10,8 +10,19 @@ import pytest
 from paperfeed.index.build import refresh_vocabulary
 from paperfeed.models import Author, Paper
 from paperfeed.rank import match
-from paperfeed.rank.acronyms import definitions
+from paperfeed.rank.acronyms import definitions, spelled_out
+from paperfeed.rank.bm25 import stem
 from paperfeed.store import Store
+
+
+def test_a_query_acronym_counts_unless_the_papers_spell_it_out_with_other_words() -> None:
+    words = ["film", "shot", "understanding", "sparse", "autoencoders", "vision", "models"]
+    texts = [("SignReasoner", "A functional structure unit (FSU) parses signs."),
+             ("Features", "Sparse autoencoder (SAE) features of vision models."),
+             ("Plain", "No definitions here.")]
+    found = spelled_out(texts, ["fsu", "sae", "svm"], words, stem)
+    assert found == {"sae": ("sparse", "autoencoders"), "svm": ()}
+    assert spelled_out(texts, [], words, stem) == {}
 
 
 def test_definitions_spell_the_acronym_from_the_words_before_it() -> None:

@@ -155,6 +155,19 @@ def test_a_spelled_out_method_finds_papers_that_use_its_acronym(store: Store) ->
     assert "acronym" in found and "other" not in found
 
 
+def test_initials_a_paper_defines_otherwise_do_not_outrank_the_words(store: Store) -> None:
+    store.upsert_papers([
+        paper("coincidence", "Traffic signs",
+              "A benchmark of each functional structure unit (FSU) of a sign in a film; "
+              "FSU graphs, FSU trees."),
+        paper("described", "Rethinking cinematography",
+              "A benchmark of each shot of a film, with fixed answer options."),
+        paper("other", "Unrelated", "Graph coloring."),
+    ])
+    refresh_vocabulary(store)
+    assert ids(store, "film shot understanding benchmark")[0] == "described"
+
+
 DESCRIBED = [
     paper("d1", "How chat systems translate idioms",
           "We annotate the errors of machine translation on idioms from Chinese, which are "

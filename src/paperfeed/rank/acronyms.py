@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from paperfeed.rank.query import STOPWORDS
@@ -82,6 +82,41 @@ def definitions(text: str) -> list[tuple[str, tuple[str, ...]]]:
                 out.append((letters, tuple(tail)))
                 break
     return out
+
+
+def spelled_out(texts: Iterable[tuple[str, str]], acronyms: Sequence[str],
+                words: Sequence[str], stem: Callable[[str], str]) -> dict[str, tuple[str, ...]]:
+    """The acronyms (of a query) that may stand for words of the query, as the texts (title,
+    abstract) define them: acronym -> those words, as in words (empty when no text defines
+    the acronym: nothing says it is not the query's). One that the texts define only with
+    other words is left out.
+
+    Initials typed in a query are often a coincidence ("film shot understanding": FSU, which
+    a paper defines as a functional structure unit; "ans" from "across network slices"); one
+    spelled out in the query's own words ("layer-wise relevance propagation (LRP)") or never
+    spelled out names what the reader means.
+    """
+    if not acronyms:
+        return {}
+    by_stem = {stem(w): w for w in reversed(words)}  # the first word of a stem wins
+    probe = re.compile(r"\(\s*(?:" + "|".join(map(re.escape, acronyms)) + r")s?\s*\)",
+                       re.IGNORECASE)
+    wanted = set(acronyms)
+    ours: dict[str, tuple[str, ...]] = {}
+    others: set[str] = set()
+    for title, abstract in texts:
+        text = f"{title}. {abstract}"
+        if not probe.search(text):
+            continue
+        for letters, parts in definitions(text):
+            form = tuple(by_stem.get(stem(p), "") for p in parts if p not in STOPWORDS)
+            if letters not in wanted:
+                continue
+            if len(form) >= 2 and all(form):
+                ours.setdefault(letters, form)
+            else:
+                others.add(letters)
+    return {a: ours.get(a, ()) for a in acronyms if a in ours or a not in others}
 
 
 def aliases(store: Store, topic_words: Sequence[str], counts: Mapping[str, int],

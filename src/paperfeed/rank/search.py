@@ -19,6 +19,7 @@ from paperfeed.index.embedder import Embedder
 from paperfeed.index.vectors import index_for
 from paperfeed.models import Hit
 from paperfeed.rank import bm25
+from paperfeed.rank.acronyms import spelled_out
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
 from paperfeed.rank.match import matches_first, only_matching
@@ -301,17 +302,26 @@ class _Scorer:
     def __init__(self, store: Store, parsed: ParsedQuery, fixes: Mapping[str, str],
                  known: Mapping[str, int], matched: Mapping[str, int]) -> None:
         self.store = store
-        spelled = [f for w in parsed.words for f in _spellings(w, fixes, known)]
-        acronyms = [a for a in parsed.acronyms if 0 < known.get(a, 0) <= KEYWORD_BUDGET]
-        self.words = list(dict.fromkeys([*spelled, *acronyms]))
-        self.counts = {w: max(matched.get(w, 0), known.get(w, 0)) for w in self.words}
+        self.words = list(dict.fromkeys(f for w in parsed.words
+                                        for f in _spellings(w, fixes, known)))
+        self.acronyms = [a for a in parsed.acronyms if 0 < known.get(a, 0) <= KEYWORD_BUDGET
+                         and a not in self.words]
+        self.counts = {w: max(matched.get(w, 0), known.get(w, 0))
+                       for w in [*self.words, *self.acronyms]}
         fix = {w: fixes[w] for w in fixes if known.get(w, 0) == 0}
         self.pairs = [(fix.get(a, a), fix.get(b, b)) for a, b in parsed.pairs]
 
     def scores(self, ids: Sequence[str]) -> dict[str, float]:
-        """Gathers the papers' titles and abstracts and scores them with every word."""
-        return bm25.scores(self.store.texts(ids), self.words, self.counts,
-                           _paper_count(self.store), pairs=self.pairs)
+        """Gathers the papers' titles and abstracts and scores them with every word, and
+        with the query's acronyms that none of them defines otherwise (one they spell out
+        weighs no more than the commonest of its words: an alias, not a rarer word)."""
+        texts = self.store.texts(ids)
+        forms = spelled_out(texts.values(), self.acronyms, self.words, bm25.stem)
+        counts = dict(self.counts)
+        for acronym, form in forms.items():
+            counts[acronym] = max(counts[acronym], *(counts[w] for w in form), 0)
+        return bm25.scores(texts, [*self.words, *forms], counts, _paper_count(self.store),
+                           pairs=self.pairs)
 
     def rerank(self, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
         """Gathers: ranked (full-text candidates, best first) by BM25 over all the words;
