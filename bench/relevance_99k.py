@@ -5,6 +5,8 @@ Query sets (known-item: each query has one answer), by kind:
   keyword, misspelled); tuned on.
 - bench/heldout_99k.jsonl: 60 descriptive queries written from seeded random corpus papers
   before looking at how search ranks; never tuned on.
+- bench/heldout_99k_b.jsonl: 44 more, written the same way from other seeded random papers
+  (none in the sets above), frozen before any run; never tuned on.
 - ../shared/data/dev_queries.jsonl and bench/heldout_queries.jsonl: the sample papers' queries,
   now answered inside the 99 k corpus.
 
@@ -146,6 +148,8 @@ def timed(run: Run, queries: list[Judged],
 SETS = {"dev": ("99 k dev (dev_queries_99k.jsonl, tuned on)", SHARED / "dev_queries_99k.jsonl"),
         "held": ("99 k held-out (heldout_99k.jsonl, never tuned on)",
                  REPO / "bench" / "heldout_99k.jsonl"),
+        "held2": ("99 k second held-out (heldout_99k_b.jsonl, never tuned on)",
+                  REPO / "bench" / "heldout_99k_b.jsonl"),
         "sdev": ("sample dev queries inside 99 k (dev_queries.jsonl)",
                  SHARED / "dev_queries.jsonl"),
         "sheld": ("sample held-out inside 99 k (heldout_queries.jsonl)",

@@ -189,13 +189,14 @@ def dense_text(parsed: ParsedQuery, fixes: dict[str, str]) -> str:
 def search(store: Store, query: str, *, mode: str = "hybrid",
            filters: SearchFilters = SearchFilters(), sort: str = "relevance", limit: int = 20,
            offset: int = 0, embedder: Embedder | None = None,
-           dense_weight: float = DENSE_WEIGHT, match: bool = False) -> SearchResult:
+           dense_weight: float | None = None, match: bool = False) -> SearchResult:
     """Gathers papers for a reader's query, best first (or by date or votes), one page at a time.
 
     Semantic and hybrid fall back to keyword search when no embedder is given or no paper
     has a vector from it yet. Any query string works; a query of filters only (cat:cs.LG)
     lists the matching papers newest first. match=True puts the results that match the
-    query (rank/match.py) first, in their order, and counts them.
+    query (rank/match.py) first, in their order, and counts them. dense_weight: the semantic
+    side's share in hybrid (DENSE_WEIGHT, read at call time, by default).
     """
     ranked, terms = search_ranked(store, query, mode=mode, filters=filters, sort=sort,
                                   need=offset + limit, embedder=embedder,
@@ -220,7 +221,7 @@ def matching_ids(store: Store, query: str, embedder: Embedder | None) -> list[st
 def search_ranked(store: Store, query: str, *, mode: str = "hybrid",
                   filters: SearchFilters = SearchFilters(), sort: str = "relevance",
                   need: int = 20, embedder: Embedder | None = None,
-                  dense_weight: float = DENSE_WEIGHT,
+                  dense_weight: float | None = None,
                   ) -> tuple[list[tuple[str, float]], tuple[str, ...]]:
     """Gathers search's ranking, (id, score) in order, at least `need` deep where there are
     that many (at most MAX_DEPTH), and the words to highlight; of the papers only the
@@ -235,7 +236,8 @@ def search_ranked(store: Store, query: str, *, mode: str = "hybrid",
     depth = min(MAX_DEPTH, max(DEPTH, need))
     scorer = _Scorer(store, parsed, fixes, known, matched)
     ranked = _ranked(store, tq, _Dense.open(store, embedder, parsed, fixes, mode), mode=mode,
-                     depth=depth, need=need, sort=sort, weight=dense_weight,
+                     depth=depth, need=need, sort=sort,
+                     weight=DENSE_WEIGHT if dense_weight is None else dense_weight,
                      matched=matched, scorer=scorer)
     terms = tuple(dict.fromkeys([*parsed.terms, *fixes.values()]))
     return _sorted(store, ranked, sort), terms
