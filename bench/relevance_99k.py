@@ -113,6 +113,40 @@ class Peers:
         return [ids[int(i)] for i in np.asarray(docs)[0]]
 
 
+class PgPeers:
+    """Plain PostgreSQL full text over the same papers: every query word OR-ed in a tsquery
+    (the store's own text search configuration: Snowball stems, no stop words dropped),
+    ranked by ts_rank or ts_rank_cd with their default weights over the stored tsvector
+    (title A, abstract B, authors C)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+
+    def ranked(self, q: str, fn: str, k: int = 10) -> list[str]:
+        tokens = [t for t in dict.fromkeys(words(q)) if t.isalnum()]
+        if not tokens:
+            return []
+        expr = " | ".join(f"'{t}'" for t in tokens)
+        rows = self.conn.execute(
+            f"SELECT id FROM papers, to_tsquery('paperfeed', %s) q WHERE search_vector @@ q "
+            f"ORDER BY {fn}(search_vector, q) DESC, id LIMIT %s", (expr, k)).fetchall()
+        return [str(r[0]) for r in rows]
+
+
+def pg_runs(store: Store, embedder: Embedder, peers: PgPeers) -> dict[str, Run]:
+    def mode(name: str) -> Run:
+        return lambda q: [h.paper.id for h in rank_search.search(
+            store, q, mode=name, limit=10, embedder=embedder).hits]
+
+    return {"paperfeed keyword (PostgreSQL)": mode("keyword"),
+            "paperfeed semantic (PostgreSQL)": mode("semantic"),
+            "paperfeed hybrid (PostgreSQL)": mode("hybrid"),
+            "PostgreSQL OR, ts_rank": lambda q: peers.ranked(q, "ts_rank"),
+            "PostgreSQL OR, ts_rank_cd": lambda q: peers.ranked(q, "ts_rank_cd")}
+
+
 def runs(store: Store, embedder: Embedder, peers: Peers) -> dict[str, Run]:
     def mode(name: str) -> Run:
         return lambda q: [h.paper.id for h in rank_search.search(
@@ -158,7 +192,7 @@ SETS = {"dev": ("99 k dev (dev_queries_99k.jsonl, tuned on)", SHARED / "dev_quer
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--db", type=Path, required=True,
+    ap.add_argument("--db", type=Path, default=Path("corpus.db"),
                     help="a database of the corpus and the sample papers, indexed with --model")
     ap.add_argument("--model", default="minilm-static-256")
     ap.add_argument("--bm25s-cache", type=Path, default=None,
@@ -167,14 +201,20 @@ def main() -> None:
     ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {list(SETS)}")
     ap.add_argument("--ranks", type=Path, default=None,
                     help="write each query's rank of its answer per set and run (JSON)")
+    ap.add_argument("--pg", default="",
+                    help="a PostgreSQL URL holding the same papers (paperfeed migrate-db): "
+                         "paperfeed's modes through it, and ts_rank / ts_rank_cd peers")
     ap.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
     args = ap.parse_args()
     started = time.time()
-    store = open_store(f"sqlite:///{args.db}")
     embedder = load_embedder(args.model)
-    cache = args.bm25s_cache or args.db.with_suffix(".bm25s")
-    peers = Peers(store, embedder, cache)
-    chosen = runs(store, embedder, peers)
+    if args.pg:
+        store = open_store(args.pg)
+        chosen = pg_runs(store, embedder, PgPeers(args.pg))
+    else:
+        store = open_store(f"sqlite:///{args.db}")
+        cache = args.bm25s_cache or args.db.with_suffix(".bm25s")
+        chosen = runs(store, embedder, Peers(store, embedder, cache))
     if args.only:
         chosen = {k: v for k, v in chosen.items() if any(o in k for o in args.only.split(","))}
     parts = []
