@@ -30,6 +30,7 @@ from paperfeed.ingest.jsonl import SOURCE, read_jsonl
 from paperfeed.ingest.run import import_records
 from paperfeed.models import Preferences
 from paperfeed.rank.foryou import for_you
+from paperfeed.rank.match import Evidence
 from paperfeed.rank.search import SearchFilters, search
 from paperfeed.store import Store
 from paperfeed.web.app import create_app
@@ -110,6 +111,13 @@ def _topic_feed(client: TestClient, day: date) -> list[str]:
     feed = feedparser.parse(response.content)
     assert not feed.bozo
     return [e.id.rsplit(":", 1)[1] for e in feed.entries]
+
+
+def test_words_close_together_match_unless_the_paper_is_less_similar_than_usual() -> None:
+    assert Evidence(coverage=1.0, near=1.0, z=0.1).matches
+    assert not Evidence(coverage=1.0, near=1.0, z=-0.5).matches  # the words, about else
+    assert not Evidence(coverage=1.0, near=0.6, z=6.0).matches  # near in meaning only
+    assert Evidence(coverage=1.0, near=0.0, z=None).matches  # no vectors: every word
 
 
 def test_a_topic_with_two_fitting_papers_among_1000_lists_those_two(

@@ -33,7 +33,7 @@ from paperfeed.store.base import Vectors
 from paperfeed.store.terms import words
 
 NEAR = 0.9  # share of the topic's word weight a paper must have close together
-FLOOR = 1.0  # ... and a similarity of at least this z-score (when the topic has a vector)
+FLOOR = 0.0  # ... and a similarity above the topic's usual: z >= this (when it has a vector)
 KEYWORD_ONLY = 0.99  # share needed anywhere when there is no vector: every word
 SPAN = 1  # words are close when within the topic's word count + SPAN content words
 
