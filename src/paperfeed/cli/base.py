@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -119,3 +119,32 @@ def progress_bar(label: str, total: int | None = None) -> Iterator[Tracker]:
                 bar.update(task, completed=done, total=total, records=count)
 
         yield update
+
+
+STEP_LABELS = {"vectors": "vectors (searchable when done)", "spelling": "spelling vocabulary",
+               "cards": "cards and author keys", "terms": "term rows (reader's model)"}
+
+
+@contextmanager
+def step_bars(model: str | None = None) -> Iterator[Callable[[str, int | None],
+                                                             Callable[[int], None]]]:
+    """One progress bar per step of `paperfeed index`, each added as its step starts: the
+    function given is index.build's StepStart."""
+    columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+               RecordRate(), TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=console, transient=False) as bar:
+        def start(step: str, total: int | None) -> Callable[[int], None]:
+            label = STEP_LABELS.get(step, step)
+            if step == "vectors" and model:
+                label = f"{label} [{model}]"
+            task = bar.add_task(label, total=total, records=0)
+            if total == 0:
+                bar.update(task, completed=0, total=0)
+
+            def advance(papers: int) -> None:
+                count = int(bar.tasks[task].fields["records"]) + papers
+                bar.update(task, advance=papers, records=count)
+
+            return advance
+
+        yield start

@@ -11,7 +11,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from paperfeed.cli.base import Context, console, main, pass_ctx, progress_bar
+from paperfeed.cli.base import Context, console, main, pass_ctx, step_bars
+from paperfeed.index import STEPS
 
 if TYPE_CHECKING:
     from paperfeed.config import Settings
@@ -94,21 +95,30 @@ def search_command(ctx: Context, query: str, *, limit: int, mode: str, sort: str
 @click.option("--model", default=None, help="Embedding model (default: embedding_model).")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Embed at most this many papers.")
+@click.option("--only", "only", multiple=True, type=click.Choice(STEPS),
+              help="Run only these steps (repeatable; default: all, in the order "
+                   f"{', '.join(STEPS)}).")
 @pass_ctx
-def index_command(ctx: Context, model: str | None, limit: int | None) -> None:
-    """Embed every paper that has no vector yet; update the spelling vocabulary."""
+def index_command(ctx: Context, model: str | None, limit: int | None,
+                  only: tuple[str, ...]) -> None:
+    """Make new papers searchable (vectors), then derive the rest (spelling vocabulary,
+    cards and author keys, the reader's model's term rows), each newest first.
+
+    Safe to stop at any point (Ctrl-C, kill) and run again: every batch is committed on its
+    own and the next run goes on where this one stopped.
+    """
     from paperfeed.errors import PaperfeedError
-    from paperfeed.index.build import build_index, refresh_vocabulary
-    from paperfeed.index.derive import derive_cards
+    from paperfeed.index.build import build_index, derive
     from paperfeed.index.embedder import MODEL_PACKAGE, load_embedder
 
     settings = ctx.settings
+    steps = [s for s in STEPS if not only or s in only]
     cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
     try:
         embedder = load_embedder(model or settings.embedding_model, cache_dir=cache)
     except ImportError:  # a base install: keyword search works; say how to get the rest
-        counted = refresh_vocabulary(ctx.store)
-        cards = derive_cards(ctx.store)
+        with step_bars() as on_step:
+            counted, cards, _ = derive(ctx.store, steps=steps, on_step=on_step)
         click.echo(f"{counted} papers added to the spelling vocabulary; {cards} cards "
                    "derived (summary, keyphrases, authors). Semantic search is "
                    f"off: the model weights ({MODEL_PACKAGE}) are not installed, so search "
@@ -118,13 +128,12 @@ def index_command(ctx: Context, model: str | None, limit: int | None) -> None:
     except OSError as exc:
         raise PaperfeedError(f"embedding model {model or settings.embedding_model!r} cannot "
                              f"be loaded: {exc}") from None
-    pending = ctx.store.count_pending_embeddings(embedder.name)
-    total = pending if limit is None else min(limit, pending)
-    with progress_bar(f"embedding ({embedder.name})", total) as advance:
-        report = build_index(ctx.store, embedder, limit=limit, progress=advance)
+    with step_bars(embedder.name) as on_step:
+        report = build_index(ctx.store, embedder, limit=limit, steps=steps, on_step=on_step)
     click.echo(f"{report.embedded} papers embedded with {report.model}; "
                f"{report.vocabulary_papers} papers added to the spelling vocabulary; "
-               f"{report.cards} cards derived (summary, keyphrases, authors)")
+               f"{report.cards} cards derived (summary, keyphrases, authors); "
+               f"{report.term_rows} term rows stored")
 
 
 @main.command("install-model")

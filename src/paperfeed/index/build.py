@@ -1,18 +1,31 @@
-"""`paperfeed index`: count new words into the spelling vocabulary, store the term rows of
-the reader's model (index/term_rows.py), embed what is pending."""
+"""`paperfeed index` and the worker's embed step: make new papers searchable, then derive the
+rest, each step newest first, resumable and bounded in time.
+
+The order matters for a big import (years of papers at once): vectors come first, so the
+whole archive is searchable (full text is written by the import itself) after the fastest
+step; then the spelling vocabulary (rarity for keyphrases and spelling fixes), the cards and
+author keys (index/derive.py) and the reader's model's term rows (index/term_rows.py), which
+take hours for millions of papers. Every batch of every step is its own transaction, so a
+run killed at any point keeps its work and the next run goes on from there.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from paperfeed.index import STEPS
 from paperfeed.index.derive import derive_cards
 from paperfeed.index.embedder import Embedder, paper_text
-from paperfeed.index.term_rows import build_terms
+from paperfeed.index.term_rows import build_terms, pending_terms
 from paperfeed.store import Store
 
-Progress = Callable[[int], None]  # called with how many papers were just embedded
+__all__ = ["STEPS", "IndexReport", "build_index", "derive", "embed_pending",
+           "refresh_vocabulary"]
+
+Progress = Callable[[int], None]  # called with how many papers a step just did
+StepStart = Callable[[str, int | None], Progress]  # (step, papers to do) -> its progress
 BATCH_SIZE = 64
 
 
@@ -27,27 +40,24 @@ class IndexReport:
     term_rows: int = 0  # papers whose term rows were stored (the reader's model)
 
 
-def refresh_vocabulary(store: Store) -> int:
-    """Bring the spelling vocabulary up to date; return how many papers were counted."""
+def refresh_vocabulary(store: Store, *, deadline: float | None = None,
+                       progress: Progress | None = None) -> int:
+    """Bring the spelling vocabulary up to date (until deadline, time.monotonic()); return
+    how many papers were counted."""
     total = 0
-    while counted := store.refresh_vocabulary():
+    while (deadline is None or time.monotonic() < deadline) and (
+            counted := store.refresh_vocabulary()):
         total += counted
+        if progress is not None:
+            progress(counted)
     return total
 
 
-def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZE,
-                limit: int | None = None, seconds: float | None = None,
-                progress: Progress | None = None) -> IndexReport:
-    """Embed the papers that have no vector from this embedder yet, newest first: all of
-    them, at most limit, or as many as fit in `seconds` (then the rest wait for the next run).
-
-    Each batch is stored in its own transaction, so an interrupted run keeps its work and
-    the next run goes on from there.
-    """
-    counted = refresh_vocabulary(store)
-    deadline = None if seconds is None else time.monotonic() + seconds
-    cards = derive_cards(store, deadline=deadline)
-    term_rows = build_terms(store)
+def embed_pending(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZE,
+                  limit: int | None = None, deadline: float | None = None,
+                  progress: Progress | None = None) -> int:
+    """Embed papers that have no vector from this embedder yet, newest listing day first,
+    at most limit or until deadline; how many were embedded."""
     done, after = 0, None
     while (limit is None or done < limit) and (deadline is None or time.monotonic() < deadline):
         size = batch_size if limit is None else min(batch_size, limit - done)
@@ -59,6 +69,62 @@ def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZ
         done, after = done + len(batch), batch[-1].cursor
         if progress is not None:
             progress(len(batch))
-    store.build_vector_index(embedder.name)  # PostgreSQL: HNSW once the vectors are in
-    return IndexReport(model=embedder.name, embedded=done, vocabulary_papers=counted,
+    return done
+
+
+def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZE,
+                limit: int | None = None, seconds: float | None = None,
+                progress: Progress | None = None, steps: Sequence[str] = STEPS,
+                on_step: StepStart | None = None) -> IndexReport:
+    """Run the steps (STEPS, in that order): vectors for the papers that have none from
+    this embedder (at most limit), then the derived data, each newest first; all of it, or
+    as much as fits in `seconds` (then the rest waits for the next run, vectors first).
+
+    progress hears of the papers embedded; on_step, when given, is told each step as it
+    starts (with how many papers it has to do, where that is cheap to know) and returns
+    that step's progress instead.
+    """
+    _check(steps)
+    deadline = None if seconds is None else time.monotonic() + seconds
+    embedded = 0
+    if "vectors" in steps:
+        pending = store.count_pending_embeddings(embedder.name)
+        told = progress if on_step is None else on_step(
+            "vectors", pending if limit is None else min(limit, pending))
+        embedded = embed_pending(store, embedder, batch_size=batch_size, limit=limit,
+                                 deadline=deadline, progress=told)
+        store.build_vector_index(embedder.name)  # PostgreSQL: HNSW once the vectors are in
+    counted, cards, term_rows = derive(store, steps=steps, deadline=deadline, on_step=on_step)
+    return IndexReport(model=embedder.name, embedded=embedded, vocabulary_papers=counted,
                        cards=cards, term_rows=term_rows)
+
+
+def derive(store: Store, *, steps: Sequence[str] = STEPS, deadline: float | None = None,
+           on_step: StepStart | None = None) -> tuple[int, int, int]:
+    """The derived steps among steps, in order, until deadline: papers counted into the
+    spelling vocabulary, cards derived, term rows stored."""
+    _check(steps)
+
+    def start(step: str, total: Callable[[], int | None]) -> Progress | None:
+        return None if on_step is None else on_step(step, total())
+
+    def time_left() -> bool:
+        return deadline is None or time.monotonic() < deadline
+
+    counted = cards = term_rows = 0
+    if "spelling" in steps and time_left():
+        counted = refresh_vocabulary(store, deadline=deadline,
+                                     progress=start("spelling", lambda: None))
+    if "cards" in steps and time_left():  # keyphrase rarity reads the spelling vocabulary
+        cards = derive_cards(store, deadline=deadline,
+                             progress=start("cards", store.count_pending_cards))
+    if "terms" in steps and time_left():
+        term_rows = build_terms(store, deadline=deadline,
+                                progress=start("terms", lambda: pending_terms(store)))
+    return counted, cards, term_rows
+
+
+def _check(steps: Sequence[str]) -> None:
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        raise ValueError(f"unknown index steps {sorted(unknown)}; known: {', '.join(STEPS)}")

@@ -12,6 +12,7 @@ papers), so a fresh instance works, at a cost on its first ranking.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import scipy.sparse as sp
 from paperfeed.index.terms import Vocabulary, fit_vocabulary, pack, paper_text, unpack_many
 from paperfeed.store import Store
 
-__all__ = ["PaperTerms", "TermIndex", "build_terms", "term_index"]
+__all__ = ["PaperTerms", "TermIndex", "build_terms", "pending_terms", "term_index"]
 
 FIT_SAMPLE = 100_000  # papers a vocabulary is fitted on at most
 FALLBACK_SAMPLE = 5_000  # the same, fitted in process when the store has none
@@ -46,26 +47,44 @@ def _sample(store: Store, size: int) -> list[str]:
     return texts
 
 
-def build_terms(store: Store, *, refit: bool = False, progress: Progress | None = None) -> int:
-    """Fit the vocabulary if due and store the rows of papers that need one; how many rows
-    were stored."""
+def build_terms(store: Store, *, refit: bool = False, deadline: float | None = None,
+                progress: Progress | None = None) -> int:
+    """Fit the vocabulary if due and store the rows of papers that need one, newest listing
+    day first; how many rows were stored. Each batch is its own transaction. deadline
+    (time.monotonic()): stop after the batch that passes it; the rest waits for the next
+    run (a vocabulary fitted meanwhile stays: rows under an older one are computed in
+    process until stored)."""
+    vocabulary, version = _current_vocabulary(store, refit)
+    done, after = 0, None
+    while (deadline is None or time.monotonic() < deadline) and (
+            batch := store.pending_terms(version, limit=BATCH, after=after)):
+        rows = vocabulary.rows([paper_text(t, a, (n,)) for _, t, a, n, _, _ in batch])
+        store.put_terms(version, [(pid, fp, pack(rows[i]))
+                                  for i, (pid, _, _, _, fp, _) in enumerate(batch)])
+        done, after = done + len(batch), batch[-1][5]
+        if progress is not None:
+            progress(len(batch))
+    return done
+
+
+def _current_vocabulary(store: Store, refit: bool) -> tuple[Vocabulary, int]:
+    """The stored vocabulary and its version, fitted (and stored) first when due."""
     current = store.term_vocabulary()
     vocabulary = Vocabulary.loads(current[1]) if current else None
     if refit or vocabulary is None or \
             store.count_papers_total() > REFIT_GROWTH * max(vocabulary.papers, 1):
         vocabulary = fit_vocabulary(_sample(store, FIT_SAMPLE))
-        version = store.put_term_vocabulary(vocabulary.dumps(), vocabulary.papers)
-    else:
-        version = current[0] if current else 0
-    done, after = 0, None
-    while batch := store.pending_terms(version, limit=BATCH, after=after):
-        rows = vocabulary.rows([paper_text(t, a, (n,)) for _, t, a, n, _ in batch])
-        store.put_terms(version, [(pid, fp, pack(rows[i]))
-                                  for i, (pid, _, _, _, fp) in enumerate(batch)])
-        done, after = done + len(batch), batch[-1][0]
-        if progress is not None:
-            progress(len(batch))
-    return done
+        return vocabulary, store.put_term_vocabulary(vocabulary.dumps(), vocabulary.papers)
+    return vocabulary, current[0] if current else 0
+
+
+def pending_terms(store: Store) -> int:
+    """About how many papers build_terms has to store a row for (all, when a refit is due)."""
+    current = store.term_vocabulary()
+    if current is None or store.count_papers_total() > REFIT_GROWTH * max(
+            Vocabulary.loads(current[1]).papers, 1):
+        return store.count_papers_total()
+    return store.count_pending_terms(current[0])
 
 
 @dataclass(frozen=True)

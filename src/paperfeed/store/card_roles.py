@@ -7,15 +7,17 @@ from datetime import date, datetime
 from typing import Protocol
 
 from paperfeed.models import AuthorProfile, Card, Paper, Submission
+from paperfeed.store.shapes import PendingCursor
 
 
 class CardStore(Protocol):
     """Per paper: card text (summary, keyphrases, project page) and its authors' keys."""
 
-    def pending_cards(self, *, limit: int, after: str = "",
+    def pending_cards(self, *, limit: int, after: PendingCursor | None = None,
                       ids: Sequence[str] | None = None) -> list[tuple[Paper, str]]:
-        """(paper, fingerprint) of papers, by id > after (and among ids when given), with no
-        card or one derived from an older state of the paper."""
+        """(paper, fingerprint) of papers (among ids when given) with no card or one
+        derived from an older state of the paper: newest listing day first, then the
+        undated; after: the previous batch's last (day, id)."""
         ...
 
     def count_pending_cards(self) -> int: ...

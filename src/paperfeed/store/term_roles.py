@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from paperfeed.store.shapes import PendingCursor
+
 
 class TermStore(Protocol):
     """A fitted vocabulary and each paper's tf-idf row under it, as bytes."""
@@ -27,10 +29,15 @@ class TermStore(Protocol):
         """(id, title, abstract, authors_text) of papers by id, ids > after."""
         ...
 
-    def pending_terms(self, version: int, *, limit: int, after: str | None = None
-                      ) -> list[tuple[str, str, str, str, str]]:
-        """(id, title, abstract, authors_text, fingerprint) of papers by id, ids > after,
-        with no row under version or one computed before the paper changed."""
+    def pending_terms(self, version: int, *, limit: int, after: PendingCursor | None = None
+                      ) -> list[tuple[str, str, str, str, str, PendingCursor]]:
+        """(id, title, abstract, authors_text, fingerprint, cursor) of papers with no row
+        under version or one computed before the paper changed: newest listing day first,
+        then the undated; after: the previous batch's last cursor."""
+        ...
+
+    def count_pending_terms(self, version: int) -> int:
+        """How many papers pending_terms has to give under version."""
         ...
 
     def put_terms(self, version: int, rows: Sequence[tuple[str, str, bytes]]) -> None:

@@ -7,34 +7,36 @@ import json
 from collections.abc import Sequence
 
 from paperfeed.models import AuthorProfile, Card, Paper
+from paperfeed.store.shapes import PendingCursor
 from paperfeed.store.sql.base import now
+from paperfeed.store.sql.newest import newest_first
 from paperfeed.store.sql.papers import Papers
 
 # A paper needs deriving when it has no card yet or changed since (its fingerprint moved).
-_PENDING = ("FROM papers p LEFT JOIN paper_cards c ON c.paper_id = p.id "
-            "WHERE (c.fingerprint IS NULL OR c.fingerprint <> p.fingerprint)")
+_JOINED = "FROM papers p LEFT JOIN paper_cards c ON c.paper_id = p.id"
+_STALE = "(c.fingerprint IS NULL OR c.fingerprint <> p.fingerprint)"
 DerivedRow = tuple[str, str, Card, Sequence[tuple[str, str]]]  # id, fingerprint, card, authors
 
 
 class Cards(Papers):
     """paper_cards and paper_authors: filled by `paperfeed index`, read by pages and the API."""
 
-    def pending_cards(self, *, limit: int, after: str = "",
+    def pending_cards(self, *, limit: int, after: PendingCursor | None = None,
                       ids: Sequence[str] | None = None) -> list[tuple[Paper, str]]:
         if ids is not None and not ids:
             return []
         among, args = ("TRUE", []) if ids is None else \
             self.dialect.in_list("p.id", list(dict.fromkeys(ids))[:500])
         with self.reading() as conn:
-            found_ids = [str(r["id"]) for r in self.run(
-                conn, f"SELECT p.id {_PENDING} AND {among} AND p.id > ? ORDER BY p.id LIMIT ?",
-                [*args, after, limit]).fetchall()]
+            found_ids = [str(r["id"]) for r in newest_first(
+                self, conn, f"SELECT p.id, p.day {_JOINED}", f"{_STALE} AND {among}", args,
+                after=after, limit=limit)]
             found = self._fetch(conn, found_ids) if found_ids else {}
         return [found[i] for i in found_ids if i in found]
 
     def count_pending_cards(self) -> int:
         with self.reading() as conn:
-            return int(self.value(conn, f"SELECT count(*) {_PENDING}"))
+            return int(self.value(conn, f"SELECT count(*) {_JOINED} WHERE {_STALE}"))
 
     def put_cards(self, rows: Sequence[DerivedRow]) -> None:
         if not rows:

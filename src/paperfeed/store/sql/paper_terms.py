@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from paperfeed.store.shapes import PendingCursor
 from paperfeed.store.sql.base import SqlBase, now
+from paperfeed.store.sql.newest import cursor_of, newest_first
+
+_JOINED = "FROM papers p LEFT JOIN paper_terms t ON t.paper_id = p.id"
+_STALE = "(t.paper_id IS NULL OR t.vocabulary <> ? OR t.fingerprint <> p.fingerprint)"
 
 
 class PaperTerms(SqlBase):
@@ -42,16 +47,19 @@ class PaperTerms(SqlBase):
         return [(str(r["id"]), str(r["title"]), str(r["abstract"]), str(r["authors_text"]))
                 for r in rows]
 
-    def pending_terms(self, version: int, *, limit: int, after: str | None = None
-                      ) -> list[tuple[str, str, str, str, str]]:
+    def pending_terms(self, version: int, *, limit: int, after: PendingCursor | None = None
+                      ) -> list[tuple[str, str, str, str, str, PendingCursor]]:
         with self.reading() as conn:
-            rows = self.run(
-                conn, "SELECT p.id, p.title, p.abstract, p.authors_text, p.fingerprint "
-                "FROM papers p LEFT JOIN paper_terms t ON t.paper_id = p.id WHERE p.id > ? "
-                "AND (t.paper_id IS NULL OR t.vocabulary <> ? OR t.fingerprint <> "
-                "p.fingerprint) ORDER BY p.id LIMIT ?", (after or "", version, limit)).fetchall()
+            rows = newest_first(
+                self, conn, "SELECT p.id, p.day, p.title, p.abstract, p.authors_text, "
+                f"p.fingerprint {_JOINED}", _STALE, [version], after=after, limit=limit)
         return [(str(r["id"]), str(r["title"]), str(r["abstract"]), str(r["authors_text"]),
-                 str(r["fingerprint"])) for r in rows]
+                 str(r["fingerprint"]), cursor_of(r)) for r in rows]
+
+    def count_pending_terms(self, version: int) -> int:
+        with self.reading() as conn:
+            return int(self.value(conn, f"SELECT count(*) {_JOINED} WHERE {_STALE}",
+                                  [version]))
 
     def put_terms(self, version: int, rows: Sequence[tuple[str, str, bytes]]) -> None:
         with self.writing() as conn:
