@@ -144,10 +144,21 @@ def _stage(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
 
 def _insert_bulk(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     """New papers into the backlog (opened at the current last rowid if there is none);
-    the backlog is indexed once it holds FTS_CHUNK papers."""
+    the backlog is indexed once it holds FTS_CHUNK papers.
+
+    Every new row would leave the full-text insert trigger to the backlog, but testing its
+    condition costs a subquery per row; so the trigger is dropped for the statement and
+    created again from its own stored text, in the same transaction (a kill rolls both
+    back)."""
     conn.execute("INSERT OR IGNORE INTO papers_fts_backlog (id, done) "
                  "SELECT 1, coalesce(max(rowid), 0) FROM papers")
+    trigger = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND "
+                           "name = 'papers_fts_insert'").fetchone()
+    if trigger is not None:
+        conn.execute("DROP TRIGGER papers_fts_insert")
     conn.executemany(_INSERT, rows)
+    if trigger is not None:
+        conn.execute(trigger[0])
     pending = conn.execute("SELECT (SELECT max(rowid) FROM papers) - done "
                            "FROM papers_fts_backlog").fetchone()
     if pending is not None and pending[0] >= FTS_CHUNK:
