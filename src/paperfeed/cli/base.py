@@ -134,12 +134,14 @@ def step_bars(model: str | None = None) -> Iterator[Callable[[str, int | None],
                RecordRate(), TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=console, transient=False) as bar:
         def start(step: str, total: int | None) -> Callable[[int], None]:
+            for earlier in bar.task_ids:  # its clock (and rate) stops where the step ended
+                bar.stop_task(earlier)
             label = STEP_LABELS.get(step, step)
             if step == "vectors" and model:
-                label = f"{label} [{model}]"
+                label = f"{label} ({model})"
             task = bar.add_task(label, total=total, records=0)
-            if total == 0:
-                bar.update(task, completed=0, total=0)
+            if total == 0:  # nothing to do: shown as done
+                bar.update(task, completed=1, total=1)
 
             def advance(papers: int) -> None:
                 count = int(bar.tasks[task].fields["records"]) + papers
