@@ -158,6 +158,7 @@ def run_rows(db: Path, path: Path) -> tuple[int, float]:
 
     rows = [render_paper(item) for item in read_snapshot(path) if isinstance(item, Paper)]
     store = open_store(f"sqlite:///{db}")
+    TIMED_CPU[0] = time.process_time()
     start = time.perf_counter()
     for i in range(0, len(rows), 5000):
         store.upsert_rows(rows[i:i + 5000], bulk=True)
@@ -177,6 +178,7 @@ def run_fts(db: Path, path: Path) -> tuple[int, float]:
     conn.execute("CREATE VIRTUAL TABLE papers_fts USING fts5(title, abstract, authors_text, "
                  "tokenize='porter unicode61 remove_diacritics 2')")
     conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('hashsize', 67108864)")
+    TIMED_CPU[0] = time.process_time()
     start = time.perf_counter()
     for i in range(0, len(rows), 5000):
         _commit_rows(conn, "INSERT INTO papers_fts VALUES (?, ?, ?)", rows[i:i + 5000])
@@ -190,11 +192,15 @@ def run_paperfeed(db: Path, path: Path) -> tuple[int, float]:
     from paperfeed.store import open_store
 
     store = open_store(f"sqlite:///{db}")
+    TIMED_CPU[0] = time.process_time()
     start = time.perf_counter()
     report = import_snapshot(store, path, restart=True)
     seconds = time.perf_counter() - start
     store.close()
     return report.total_seen, seconds
+
+
+TIMED_CPU = [0.0]  # this process's CPU time when the timed part began
 
 
 def child(args: argparse.Namespace) -> None:
@@ -211,14 +217,15 @@ def child(args: argparse.Namespace) -> None:
         count, seconds = run_naive(db, path, args.limit,
                                    2000 if args.mode == "batched" else None)
     fts_ok = None
-    if db.exists():
+    if db.exists() and not args.no_check:
         conn = sqlite3.connect(db)
         fts_ok = conn.execute("INSERT INTO papers_fts(papers_fts, rank) "
                               "VALUES ('integrity-check', 1)") is not None
         conn.close()
+    writer_cpu = time.process_time() - TIMED_CPU[0]  # this process, timed part only
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the parser process
     cpu = time.process_time() + children.ru_utime + children.ru_stime
-    print(json.dumps({"count": count, "seconds": seconds, "cpu": cpu,
+    print(json.dumps({"count": count, "seconds": seconds, "cpu": cpu, "writer_cpu": writer_cpu,
                       "fts_ok": fts_ok, "rss_mb": peak_rss_mb()}))
 
 
@@ -231,15 +238,21 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(mode: str, db: Path, path: Path, limit: int | None = None) -> dict:
+def measure(mode: str, db: Path, path: Path, limit: int | None = None,
+            check: bool = True) -> dict:
+    """One run in a child process; check: the FTS5 integrity check after it (minutes for
+    millions of papers)."""
     cmd = [sys.executable, __file__, "--child", mode, "--db", str(db), "--path", str(path)]
     if limit is not None:
         cmd += ["--limit", str(limit)]
+    if not check:
+        cmd.append("--no-check")
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["rate"] = result["count"] / result["seconds"]
     print(f"  {mode:9} {path.name:18} {result['count']:>9,} in {result['seconds']:7.1f} s "
-          f"= {result['rate']:8,.0f} papers/s, CPU {result['cpu']:.0f} s, "
+          f"= {result['rate']:8,.0f} papers/s, CPU {result['cpu']:.0f} s "
+          f"(writer {result.get('writer_cpu', 0):.1f} s), "
           f"peak RSS {result['rss_mb']:.0f} MB", flush=True)
     return result
 
@@ -260,6 +273,7 @@ def main() -> None:
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--no-check", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         args.mode = args.child
