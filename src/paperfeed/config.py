@@ -72,7 +72,12 @@ class Settings:
     trending_half_life_days: float = _setting(3.0, "A vote's weight halves every this many "
                                               "days in trending.", minimum=0.01)
     embedding_model: str = _setting("minilm-l6-v2", "Sentence-embedding model for semantic "
-                                    "search.")
+                                    "search (the best one; see fast_embedding_model).")
+    fast_embedding_model: str = _setting("minilm-static-256", "A fast model that embeds every "
+                                         "paper at once (`paperfeed index`); the worker then "
+                                         "adds embedding_model's vectors newest first and "
+                                         "search reads each paper's best. Empty, or the same "
+                                         "as embedding_model: one model only.")
     model_cache_dir: str = _setting("", "Where derived model files are cached (default "
                                     "~/.cache/paperfeed).")
     smtp_host: str = _setting("localhost", "SMTP server for mails.")

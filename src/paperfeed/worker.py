@@ -35,16 +35,17 @@ def _utcnow() -> datetime:
 
 
 def embed_pending(store: Store, settings: Settings) -> Any:
-    """Embed the papers that have no vector from the configured model yet, newest first,
-    for at most worker_embed_seconds (the rest in later rounds)."""
+    """Embed the papers that have no vector from the fast model (fast_embedding_model), then
+    those with none from embedding_model, newest first, for at most worker_embed_seconds in
+    all (the rest in later rounds)."""
     from pathlib import Path
 
-    from paperfeed.index.build import build_index
-    from paperfeed.index.embedder import load_embedder
+    from paperfeed.index.backfill import build_models
+    from paperfeed.index.blend import load_models
 
     cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
-    return build_index(store, load_embedder(settings.embedding_model, cache_dir=cache),
-                       seconds=settings.worker_embed_seconds)
+    embedder = load_models(settings.embedding_model, settings.fast_embedding_model, cache)
+    return build_models(store, embedder, seconds=settings.worker_embed_seconds)
 
 
 def refresh_map(store: Store, settings: Settings) -> Any:

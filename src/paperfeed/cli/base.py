@@ -136,9 +136,10 @@ def step_bars(model: str | None = None) -> Iterator[Callable[[str, int | None],
         def start(step: str, total: int | None) -> Callable[[int], None]:
             for earlier in bar.task_ids:  # its clock (and rate) stops where the step ended
                 bar.stop_task(earlier)
+            step, _, named = step.partition(":")  # "vectors:<model>" when several models
             label = STEP_LABELS.get(step, step)
-            if step == "vectors" and model:
-                label = f"{label} ({model})"
+            if step == "vectors" and (named or model):
+                label = f"{label} ({named or model})"
             task = bar.add_task(label, total=total, records=0)
             if total == 0:  # nothing to do: shown as done
                 bar.update(task, completed=1, total=1)

@@ -25,11 +25,13 @@ _DATE = click.DateTime(["%Y-%m-%d"])
 def load_query_embedder(settings: Settings, model: str | None = None) -> Embedder | None:
     """The configured embedder, or None (with a warning) when its model is not installed."""
     from paperfeed.errors import PaperfeedError
-    from paperfeed.index.embedder import load_embedder
+    from paperfeed.index.blend import load_models
 
     cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
     try:
-        return load_embedder(model or settings.embedding_model, cache_dir=cache)
+        if model:
+            return load_models(model, cache_dir=cache)
+        return load_models(settings.embedding_model, settings.fast_embedding_model, cache)
     except (PaperfeedError, ImportError, OSError) as exc:
         console.print(f"[yellow]semantic search unavailable[/] ({exc}); using keyword search")
         return None
@@ -92,30 +94,41 @@ def search_command(ctx: Context, query: str, *, limit: int, mode: str, sort: str
 
 
 @main.command("index")
-@click.option("--model", default=None, help="Embedding model (default: embedding_model).")
+@click.option("--model", default=None, help="Embed with this model only (default: "
+              "fast_embedding_model, then embedding_model).")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="Embed at most this many papers.")
+              help="Embed at most this many papers (with --model, or the fast model).")
+@click.option("--best-seconds", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="With a fast_embedding_model: after its vectors, embed with "
+              "embedding_model for at most this many seconds, newest first (the worker does "
+              "the rest).")
 @click.option("--only", "only", multiple=True, type=click.Choice(STEPS),
               help="Run only these steps (repeatable; default: all, in the order "
                    f"{', '.join(STEPS)}).")
 @pass_ctx
-def index_command(ctx: Context, model: str | None, limit: int | None,
+def index_command(ctx: Context, model: str | None, limit: int | None, best_seconds: float,
                   only: tuple[str, ...]) -> None:
     """Make new papers searchable (vectors), then derive the rest (spelling vocabulary,
     cards and author keys, the reader's model's term rows), each newest first.
 
+    With a fast_embedding_model set, every paper lacking its vector gets one first (minutes
+    for millions of papers); embedding_model's better vectors follow newest first, in the
+    worker or here with --best-seconds; search reads each paper's best vector meanwhile.
     Safe to stop at any point (Ctrl-C, kill) and run again: every batch is committed on its
     own and the next run goes on where this one stopped.
     """
     from paperfeed.errors import PaperfeedError
-    from paperfeed.index.build import build_index, derive
-    from paperfeed.index.embedder import MODEL_PACKAGE, load_embedder
+    from paperfeed.index.backfill import build_models
+    from paperfeed.index.blend import load_models, parts
+    from paperfeed.index.build import derive
+    from paperfeed.index.embedder import MODEL_PACKAGE
 
     settings = ctx.settings
     steps = [s for s in STEPS if not only or s in only]
     cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
     try:
-        embedder = load_embedder(model or settings.embedding_model, cache_dir=cache)
+        embedder = load_models(model, cache_dir=cache) if model else \
+            load_models(settings.embedding_model, settings.fast_embedding_model, cache)
     except ImportError:  # a base install: keyword search works; say how to get the rest
         with step_bars() as on_step:
             counted, cards, _ = derive(ctx.store, steps=steps, on_step=on_step)
@@ -128,12 +141,19 @@ def index_command(ctx: Context, model: str | None, limit: int | None,
     except OSError as exc:
         raise PaperfeedError(f"embedding model {model or settings.embedding_model!r} cannot "
                              f"be loaded: {exc}") from None
-    with step_bars(embedder.name) as on_step:
-        report = build_index(ctx.store, embedder, limit=limit, steps=steps, on_step=on_step)
-    click.echo(f"{report.embedded} papers embedded with {report.model}; "
-               f"{report.vocabulary_papers} papers added to the spelling vocabulary; "
+    models = parts(embedder)
+    with step_bars(models[0].name if len(models) == 1 else None) as on_step:
+        report = build_models(ctx.store, embedder, limit=limit, best_seconds=best_seconds,
+                              steps=steps, on_step=on_step)
+    for name, embedded in report.per_model or ((report.model, report.embedded),):
+        click.echo(f"{embedded} papers embedded with {name}")
+    click.echo(f"{report.vocabulary_papers} papers added to the spelling vocabulary; "
                f"{report.cards} cards derived (summary, keyphrases, authors); "
                f"{report.term_rows} term rows stored")
+    for better in models[:-1]:
+        if "vectors" in steps and (left := ctx.store.count_pending_embeddings(better.name)):
+            click.echo(f"{left} papers wait for {better.name} (the worker embeds them newest "
+                       f"first; search uses their {models[-1].name} vectors meanwhile)")
 
 
 @main.command("install-model")

@@ -38,6 +38,7 @@ class IndexReport:
     vocabulary_papers: int
     cards: int = 0  # papers whose card text and author keys were derived
     term_rows: int = 0  # papers whose term rows were stored (the reader's model)
+    per_model: tuple[tuple[str, int], ...] = ()  # a blend's papers embedded by each model
 
 
 def refresh_vocabulary(store: Store, *, deadline: float | None = None,

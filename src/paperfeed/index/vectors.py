@@ -176,7 +176,12 @@ class VectorIndex:
 
 def index_for(store: Store, model: str) -> VectorSearch:
     """This process's index of model's vectors in store, brought up to date: the store's own
-    when its database searches vectors (PostgreSQL), else one loaded into this process."""
+    when its database searches vectors (PostgreSQL), else one loaded into this process. A
+    blend's name ("best+fast", index/blend.py) gives each paper's best model's score."""
+    if "+" in model:
+        from paperfeed.index.blend import BlendIndex
+
+        return BlendIndex(store, model, [index_for(store, m) for m in model.split("+")])
     key = (store.url, model)
     with _cache_lock:
         index = _cache.get(key)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from paperfeed.errors import NotFound
+from paperfeed.index.blend import one_model
 from paperfeed.index.embedder import Embedder
 from paperfeed.index.term_rows import term_index
 from paperfeed.index.vectors import index_for
@@ -190,6 +191,8 @@ class _Features:
 
     def __init__(self, store: Store, embedder: Embedder | None) -> None:
         self.store = store
+        if embedder is not None:  # one vector space for every paper (of a blend: index/blend.py)
+            embedder = one_model(embedder, lambda model: index_for(store, model))
         self.embedder = embedder
         self.terms = term_index(store)
         self.model = embedder.name if embedder is not None else None

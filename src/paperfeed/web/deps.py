@@ -24,10 +24,10 @@ _LOCK = threading.Lock()
 def _load(state: State) -> Embedder | None:
     settings = state.settings
     try:
-        from paperfeed.index.embedder import load_embedder
+        from paperfeed.index.blend import load_models
 
         cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
-        return load_embedder(settings.embedding_model, cache)
+        return load_models(settings.embedding_model, settings.fast_embedding_model, cache)
     except Exception as exc:  # a broken model must not take search down
         log.warning("semantic search is off, searching by keyword only: %s", exc)
         return None
