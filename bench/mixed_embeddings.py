@@ -9,9 +9,13 @@ For each state: MRR@10 / Recall@10 of paperfeed semantic and hybrid search over
   have stored them;
 - the sample's dev and held-out sets over the 119 sample papers (bench/relevance.py's), the
   same cut by the order the worker embeds them.
-States: static only (one model), each --fractions, MiniLM only (one model), and the naive
-mix at each fraction (the two models' raw cosines compared directly), the baseline that
-shows what the z-scores are for.
+States: static only (one model), each --fractions, MiniLM only (one model), and at each
+fraction below 100 % the other scalings of --also: `raw`, the naive mix (the two models' raw
+cosines compared directly, the baseline that shows what calibration is for) and `z` (each
+model's own z-score against the sample, where the default anchors the fast model's scale to
+the best model's z at the sample's mean and 99th percentile; index/blend.py).
+When no database of the whole corpus with MiniLM exists, --subset-from builds --db from a
+partly embedded one (see make_subset).
 
     .venv/bin/python bench/mixed_embeddings.py --db MINILM.db --static-db STATIC.db \\
         --work /tmp/mixed [--fractions 10,30,100] [--write]
@@ -31,6 +35,7 @@ from pathlib import Path
 
 from paperfeed.index import calibration, vectors
 from paperfeed.index.blend import BlendIndex, load_models
+from paperfeed.index.build import refresh_vocabulary
 from paperfeed.index.embedder import Embedder, paper_text
 from paperfeed.ingest.jsonl import SOURCE, read_jsonl
 from paperfeed.ingest.run import import_records
@@ -73,17 +78,47 @@ def add_static(db: Path, static_db: Path) -> None:
     conn.close()
 
 
+def make_subset(out: Path, mixed: Path, sets: list[list[Judged]]) -> None:
+    """A database of the papers that have MiniLM vectors in `mixed` plus every query's
+    answers, with both models' vectors for all: MiniLM's copied from `mixed` where it has
+    them, embedded here for the rest (a few hundred answers), the static model's by
+    `paperfeed index`. For when no database of the whole corpus with MiniLM exists."""
+    from paperfeed.index.build import build_index
+    from paperfeed.index.embedder import load_embedder
+
+    src = sqlite3.connect(f"file:{mixed}?mode=ro", uri=True)
+    keep = {str(r[0]) for r in src.execute("SELECT paper_id FROM embeddings WHERE model = ?",
+                                           (BEST,))}
+    src.close()
+    keep |= {pid for queries in sets for q in queries for pid in q.relevant}
+    records = [r for source in (SHARED / "arxiv_corpus.jsonl.gz",
+                                REPO / "data" / "sample_papers.jsonl")
+               for r in read_jsonl(source) if getattr(r, "id", None) in keep]
+    store = open_store(f"sqlite:///{out}")
+    import_records(store, records, source=SOURCE)
+    build_index(store, load_embedder(FAST), batch_size=512)
+    conn = store.conn()  # type: ignore[attr-defined]
+    conn.execute("ATTACH DATABASE ? AS m", (f"file:{mixed}?mode=ro",))
+    conn.execute("INSERT INTO embeddings SELECT e.* FROM m.embeddings e JOIN papers p "
+                 "ON p.id = e.paper_id WHERE e.model = ?", (BEST,))
+    conn.commit()
+    conn.execute("DETACH DATABASE m")
+    build_index(store, load_embedder(BEST))
+    store.close()
+
+
 def run_for(store: Store, embedder: Embedder, mode: str) -> Callable[[str], Sequence[str]]:
     return lambda q: [h.paper.id for h in rank_search.search(
         store, q, mode=mode, limit=10, embedder=embedder).hits]
 
 
 def measure(store: Store, embedder: Embedder, sets: list[tuple[str, list[Judged]]],
-            naive: bool = False) -> dict[str, tuple[Scores, float]]:
-    """(MRR, ms per query) per set and mode, for one state of the store."""
+            scaling: str = "tail") -> dict[str, tuple[Scores, float]]:
+    """(MRR, ms per query) per set and mode, for one state of the store; scaling: BlendIndex's
+    (tail: the default; z; raw: the naive mix)."""
     vectors._cache.clear()
     calibration.forget()
-    BlendIndex.raw = naive
+    BlendIndex.scaling = scaling
     out = {}
     try:
         for title, queries in sets:
@@ -93,7 +128,7 @@ def measure(store: Store, embedder: Embedder, sets: list[tuple[str, list[Judged]
                 ms = (time.perf_counter() - started) * 1000 / max(1, len(queries))
                 out[f"{title} {mode}"] = (scores, ms)
     finally:
-        BlendIndex.raw = False
+        BlendIndex.scaling = "tail"
     return out
 
 
@@ -102,6 +137,7 @@ def sample_store(path: Path, models: dict[str, Embedder], fraction: float) -> St
     the worker's order."""
     store = open_store(f"sqlite:///{path}")
     import_records(store, read_jsonl(REPO / "data" / "sample_papers.jsonl"), source=SOURCE)
+    refresh_vocabulary(store)  # word weights and spelling, as `paperfeed index` counts them
     pending = store.pending_embeddings(FAST, limit=10_000)
     texts = [paper_text(p.title, p.abstract) for p in pending]
     store.put_embeddings(FAST, [p.id for p in pending], models[FAST].embed(texts))
@@ -119,23 +155,31 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "mixed-bench")
     ap.add_argument("--fractions", default="10,30,100")
     ap.add_argument("--skip-99k", action="store_true")
+    ap.add_argument("--also", default="raw,z",
+                    help="other scalings to run at each fraction below 100 (raw: the naive mix)")
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--subset-from", type=Path, default=None,
+                    help="first build --db from this partly MiniLM-embedded database")
     args = ap.parse_args()
     started = time.time()
     fractions = [float(f) / 100 for f in args.fractions.split(",")]
     blend = load_models(BEST, FAST)
     single = {m.name: m for m in blend.models}  # type: ignore[attr-defined]
-    big_sets = [("99k dev", load_judged(SHARED / "dev_queries_99k.jsonl")),
-                ("99k held-out", load_judged(REPO / "bench" / "heldout_99k.jsonl"))]
+    big_sets = [("corpus dev", load_judged(SHARED / "dev_queries_99k.jsonl")),
+                ("corpus held-out", load_judged(REPO / "bench" / "heldout_99k.jsonl"))]
     small_sets = [("sample dev", load_judged(SHARED / "dev_queries.jsonl")),
                   ("sample held-out", load_judged(REPO / "bench" / "heldout_queries.jsonl"))]
+    if args.subset_from is not None and not args.db.exists():
+        make_subset(args.db, args.subset_from,
+                    [q for _, q in big_sets] + [q for _, q in small_sets])
     rows: dict[str, dict[str, tuple[Scores, float]]] = {}
     args.work.mkdir(parents=True, exist_ok=True)
-    states = [("static only", 0.0, single[FAST], False)]
-    states += [(f"mixed: MiniLM newest {f:.0%}", f, blend, False) for f in fractions]
-    states += [(f"naive mix (raw cosines): MiniLM newest {f:.0%}", f, blend, True)
+    states = [("static only", 0.0, single[FAST], "tail")]
+    states += [(f"mixed: MiniLM newest {f:.0%}", f, blend, "tail") for f in fractions]
+    states += [(f"mixed, {scaling}: MiniLM newest {f:.0%}", f, blend, scaling)
+               for scaling in args.also.split(",") if scaling
                for f in fractions if f < 1.0]
-    states += [("MiniLM only", 1.0, single[BEST], False)]
+    states += [("MiniLM only", 1.0, single[BEST], "tail")]
     for name, fraction, embedder, naive in states:
         result: dict[str, tuple[Scores, float]] = {}
         with tempfile.TemporaryDirectory(dir=args.work) as tmp:
@@ -154,7 +198,9 @@ def main() -> None:
             db.unlink()
         rows[name] = result
         print(name, {k: round(v[0].mrr, 3) for k, v in result.items()}, flush=True)
-    report = table(rows)
+    with sqlite3.connect(args.db) as conn:
+        papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+    report = f"--db: {papers:,} papers\n\n" + table(rows)
     print(report)
     if args.write:
         header = (f"\n\n## Mixed embeddings — {datetime.now(UTC):%Y-%m-%d}\n\n"
@@ -167,12 +213,13 @@ def main() -> None:
 def table(rows: dict[str, dict[str, tuple[Scores, float]]]) -> str:
     columns = list(dict.fromkeys(c for r in rows.values() for c in r))
     lines = ["MRR@10 (Recall@10) per query set and mode; ms per query in the last column "
-             "(99 k hybrid, one process, warm, shared machine)", "",
+             "(corpus dev hybrid, one process, warm, shared machine); corpus: --db's papers",
+             "",
              "| state | " + " | ".join(columns) + " | ms |", "|---" * (len(columns) + 2) + "|"]
     for name, result in rows.items():
         cells = [f"{result[c][0].mrr:.3f} ({result[c][0].recall:.2f})" if c in result else "-"
                  for c in columns]
-        ms = next((f"{v[1]:.0f}" for k, v in result.items() if k == "99k dev hybrid"), "-")
+        ms = next((f"{v[1]:.0f}" for k, v in result.items() if k == "corpus dev hybrid"), "-")
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {ms} |")
     return "\n".join(lines)
 

@@ -57,9 +57,10 @@ def recommend_command(ctx: Context, *, liked: tuple[str, ...], disliked: tuple[s
     if until < since:
         raise click.BadParameter("must not be before --since", param_hint="--until")
     signals = Signals(liked=liked, disliked=disliked, topics=topics, categories=categories)
-    model = ctx.settings.embedding_model  # vectors help only where the store has them
+    counts = ctx.store.embedding_counts()  # vectors help only where the store has them
+    models = (ctx.settings.embedding_model, ctx.settings.fast_embedding_model)
     embedder = load_query_embedder(ctx.settings) \
-        if signals.learns and ctx.store.embedding_counts().get(model) else None
+        if signals.learns and any(counts.get(m) for m in models if m) else None
     hits = recommend(ctx.store, signals, since=since.date(), until=until.date(), limit=limit,
                      embedder=embedder)
     if as_json:

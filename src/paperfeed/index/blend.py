@@ -25,6 +25,7 @@ from paperfeed.store import Store
 from paperfeed.store.base import Vectors, VectorSearch, VectorStore
 
 SEP = "+"  # joins the models' names into the blend's name (never a stored model)
+TAIL = 0.99  # the second point where the models' scales are made to agree
 MAX_SHARE = 0.9  # a lower model's search looks at most 1 / (1 - this) times deeper
 _dims: dict[str, int] = {}  # model -> dimension, learnt from every Blend made in this process
 
@@ -79,7 +80,7 @@ class BlendIndex:
     """Each paper scored by its best model, every model's cosine as a z-score (a VectorSearch
     over blended query vectors: see Blend)."""
 
-    raw = False  # True: compare the models' raw cosines (a benchmark's naive mix)
+    scaling = "tail"  # see scales; "z", and "raw" (the naive mix), are measured against it
 
     def __init__(self, store: Store, model: str, indexes: Sequence[VectorSearch]) -> None:
         names = model.split(SEP)
@@ -111,20 +112,32 @@ class BlendIndex:
         return [query[a:b] for a, b in zip(self._starts, self._starts[1:], strict=False)]
 
     def scales(self, queries: Sequence[Vectors]) -> list[Scale | None] | None:
-        """Per model, what turns the query's cosine into its z-score (None for a model with
-        too few vectors to tell: its papers are scored by the next model); None when no model
-        can tell (a tiny store) or in raw mode: cosines as they are."""
-        if self.raw:
+        """Per model, what puts the query's cosine on the first calibrated model's z-score
+        (None for a model with too few vectors to tell: its papers are scored by the next
+        model); None when no model can tell (a tiny store) or for raw: cosines as they are.
+
+        The first model's cosine becomes its z-score against the sample; another model's is
+        anchored at two points of the same sample, its mean and its TAIL quantile, to the
+        first model's z at those points (scaling "tail"). Plain z-scores for every model
+        ("z") favour MiniLM: its similarities have a longer upper tail for their spread."""
+        if self.scaling == "raw":
             return None
         samples = blend_reference(self._store, self.parts) or \
             [reference(self._store, p) for p in self.parts]
         out: list[Scale | None] = []
+        unit = None  # the first calibrated model's z at its TAIL quantile
         for vectors, q in zip(samples, queries, strict=True):
             if len(vectors) < MIN_REFERENCE or vectors.shape[1] != len(q):
                 out.append(None)
                 continue
             sims = vectors @ q
-            out.append(Yardstick(mean=float(sims.mean()), std=max(float(sims.std()), 1e-3)).z)
+            mean, std = float(sims.mean()), max(float(sims.std()), 1e-3)
+            tail = max(float(np.quantile(sims, TAIL)) - mean, 1e-3)
+            if unit is None or self.scaling == "z":
+                unit = tail / std if unit is None else unit
+                out.append(Yardstick(mean=mean, std=std).z)
+            else:
+                out.append(Yardstick(mean=mean, std=tail / unit).z)
         return out if any(s is not None for s in out) else None
 
     def calibrated(self, query: Vectors) -> bool:
