@@ -155,6 +155,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "mixed-bench")
     ap.add_argument("--fractions", default="10,30,100")
     ap.add_argument("--skip-99k", action="store_true")
+    ap.add_argument("--as-is", action="store_true",
+                    help="measure --db as stored (its own mix) with each scaling, no cuts")
     ap.add_argument("--also", default="raw,z",
                     help="other scalings to run at each fraction below 100 (raw: the naive mix)")
     ap.add_argument("--write", action="store_true")
@@ -169,6 +171,13 @@ def main() -> None:
                 ("corpus held-out", load_judged(REPO / "bench" / "heldout_99k.jsonl"))]
     small_sets = [("sample dev", load_judged(SHARED / "dev_queries.jsonl")),
                   ("sample held-out", load_judged(REPO / "bench" / "heldout_queries.jsonl"))]
+    if args.as_is:  # the --db as it stands: one mixed state, each scaling
+        store = open_store(f"sqlite:///{args.db}")
+        rows = {"static only": measure(store, single[FAST], big_sets)}
+        rows |= {f"mixed as stored, {s}": measure(store, blend, big_sets, s)
+                 for s in ("tail", *args.also.split(","))}
+        print(table(rows))
+        return
     if args.subset_from is not None and not args.db.exists():
         make_subset(args.db, args.subset_from,
                     [q for _, q in big_sets] + [q for _, q in small_sets])
