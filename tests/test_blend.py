@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -147,6 +148,7 @@ def test_the_backfill_embeds_everything_fast_then_the_best_newest_first_within_b
 
 def test_the_worker_step_embeds_with_both_configured_models(store: Store,
                                                               settings: Settings) -> None:
+    settings = replace(settings, fast_embedding_model=FAST)
     newest = _dated(store, 5)
     assert [m.name for m in parts(load_models(settings.embedding_model,
                                               settings.fast_embedding_model))] == [BEST, FAST]

@@ -73,11 +73,12 @@ class Settings:
                                               "days in trending.", minimum=0.01)
     embedding_model: str = _setting("minilm-l6-v2", "Sentence-embedding model for semantic "
                                     "search (the best one; see fast_embedding_model).")
-    fast_embedding_model: str = _setting("minilm-static-256", "A fast model that embeds every "
-                                         "paper at once (`paperfeed index`); the worker then "
-                                         "adds embedding_model's vectors newest first and "
-                                         "search reads each paper's best. Empty, or the same "
-                                         "as embedding_model: one model only.")
+    fast_embedding_model: str = _setting("", "A fast model that embeds every paper at once "
+                                         "(`paperfeed index`; e.g. minilm-static-256 for a big "
+                                         "archive); the worker then adds embedding_model's "
+                                         "vectors newest first and search reads each paper's "
+                                         "best. Empty (default), or the same as "
+                                         "embedding_model: one model only.")
     model_cache_dir: str = _setting("", "Where derived model files are cached (default "
                                     "~/.cache/paperfeed).")
     smtp_host: str = _setting("localhost", "SMTP server for mails.")
