@@ -30,7 +30,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from paperfeed.index import calibration, vectors
@@ -45,7 +44,7 @@ from paperfeed.store import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
-from relevance import SHARED, machine  # noqa: E402
+from relevance import SHARED, append_results  # noqa: E402
 
 BEST, FAST = "minilm-l6-v2", "minilm-static-256"
 NEWEST_FIRST = "ORDER BY day IS NULL, day DESC, id DESC"  # the worker's order (undated last)
@@ -212,11 +211,7 @@ def main() -> None:
     report = f"--db: {papers:,} papers\n\n" + table(rows)
     print(report)
     if args.write:
-        header = (f"\n\n## Mixed embeddings — {datetime.now(UTC):%Y-%m-%d}\n\n"
-                  f"Command: `{' '.join(['python', *sys.argv])}`  \nMachine: {machine()}  \n"
-                  f"Run time: {time.time() - started:.0f} s\n\n")
-        with (REPO / "bench" / "RESULTS.md").open("a", encoding="utf-8") as f:
-            f.write(header + report + "\n")
+        append_results("Mixed embeddings", report, started)
 
 
 def table(rows: dict[str, dict[str, tuple[Scores, float]]]) -> str:

@@ -127,6 +127,16 @@ def known_items(source: Path, n: int, seed: int = 0) -> list[Judged]:
     return out
 
 
+def append_results(title: str, report: str, started: float) -> None:
+    """Append report to bench/RESULTS.md under a dated heading with the command, the machine
+    and the run time (started: time.time() at the start)."""
+    header = (f"\n\n## {title} — {datetime.now(UTC):%Y-%m-%d}\n\n"
+              f"Command: `{' '.join(['python', *sys.argv])}`  \nMachine: {machine()}  \n"
+              f"Run time: {time.time() - started:.0f} s\n\n")
+    with (REPO / "bench" / "RESULTS.md").open("a", encoding="utf-8") as f:
+        f.write(header + report + "\n")
+
+
 def machine() -> str:
     import os
 
@@ -173,11 +183,7 @@ def main() -> None:
     report = "\n\n".join(parts)
     print(report)
     if args.write:
-        header = (f"\n\n## Relevance — {datetime.now(UTC):%Y-%m-%d}\n\n"
-                  f"Command: `{' '.join(['python', *sys.argv])}`  \nMachine: {machine()}  \n"
-                  f"Run time: {time.time() - started:.0f} s\n\n")
-        with (REPO / "bench" / "RESULTS.md").open("a", encoding="utf-8") as f:
-            f.write(header + report + "\n")
+        append_results("Relevance", report, started)
 
 
 if __name__ == "__main__":
