@@ -37,6 +37,7 @@ def readers_file(args: argparse.Namespace) -> Path:
         rows = [{"likes": r.likes, "dislikes": r.dislikes, "since": start.isoformat(),
                  "until": end.isoformat()}
                 for _, r in make_readers(c, start, end, args.readers, (1, 2, 3))]
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(rows))
     return path
 
