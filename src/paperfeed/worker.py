@@ -38,14 +38,10 @@ def embed_pending(store: Store, settings: Settings) -> Any:
     """Embed the papers that have no vector from the fast model (fast_embedding_model), then
     those with none from embedding_model, newest first, for at most worker_embed_seconds in
     all (the rest in later rounds)."""
-    from pathlib import Path
-
     from paperfeed.index.backfill import build_models
-    from paperfeed.index.blend import load_models
+    from paperfeed.index.blend import configured_models
 
-    cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
-    embedder = load_models(settings.embedding_model, settings.fast_embedding_model, cache)
-    return build_models(store, embedder, seconds=settings.worker_embed_seconds)
+    return build_models(store, configured_models(settings), seconds=settings.worker_embed_seconds)
 
 
 def refresh_map(store: Store, settings: Settings) -> Any:

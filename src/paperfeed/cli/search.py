@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -25,13 +24,10 @@ _DATE = click.DateTime(["%Y-%m-%d"])
 def load_query_embedder(settings: Settings, model: str | None = None) -> Embedder | None:
     """The configured embedder, or None (with a warning) when its model is not installed."""
     from paperfeed.errors import PaperfeedError
-    from paperfeed.index.blend import load_models
+    from paperfeed.index.blend import configured_models
 
-    cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
     try:
-        if model:
-            return load_models(model, cache_dir=cache)
-        return load_models(settings.embedding_model, settings.fast_embedding_model, cache)
+        return configured_models(settings, model)
     except (PaperfeedError, ImportError, OSError) as exc:
         console.print(f"[yellow]semantic search unavailable[/] ({exc}); using keyword search")
         return None
@@ -119,16 +115,14 @@ def index_command(ctx: Context, model: str | None, limit: int | None, best_secon
     """
     from paperfeed.errors import PaperfeedError
     from paperfeed.index.backfill import build_models
-    from paperfeed.index.blend import load_models, parts
+    from paperfeed.index.blend import configured_models, parts
     from paperfeed.index.build import derive
     from paperfeed.index.embedder import MODEL_PACKAGE
 
     settings = ctx.settings
     steps = [s for s in STEPS if not only or s in only]
-    cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
     try:
-        embedder = load_models(model, cache_dir=cache) if model else \
-            load_models(settings.embedding_model, settings.fast_embedding_model, cache)
+        embedder = configured_models(settings, model)
     except ImportError:  # a base install: keyword search works; say how to get the rest
         with step_bars() as on_step:
             counted, cards, _ = derive(ctx.store, steps=steps, on_step=on_step)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from paperfeed.config import Settings
 from paperfeed.index.calibration import MIN_REFERENCE, Yardstick, blend_reference, reference
 from paperfeed.index.embedder import Embedder, load_embedder
 from paperfeed.store import Store
@@ -56,6 +57,15 @@ def load_models(best: str, fast: str = "", cache_dir: Path | None = None) -> Emb
     if not fast or fast == best:
         return first
     return Blend([first, load_embedder(fast, cache_dir)])
+
+
+def configured_models(settings: Settings, model: str | None = None) -> Embedder:
+    """The embedder the settings name (embedding_model, blended with fast_embedding_model),
+    or model alone; weights looked up under model_cache_dir."""
+    cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
+    if model:
+        return load_models(model, cache_dir=cache)
+    return load_models(settings.embedding_model, settings.fast_embedding_model, cache)
 
 
 def parts(embedder: Embedder) -> tuple[Embedder, ...]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import State
@@ -24,10 +23,9 @@ _LOCK = threading.Lock()
 def _load(state: State) -> Embedder | None:
     settings = state.settings
     try:
-        from paperfeed.index.blend import load_models
+        from paperfeed.index.blend import configured_models
 
-        cache = Path(settings.model_cache_dir).expanduser() if settings.model_cache_dir else None
-        return load_models(settings.embedding_model, settings.fast_embedding_model, cache)
+        return configured_models(settings)
     except Exception as exc:  # a broken model must not take search down
         log.warning("semantic search is off, searching by keyword only: %s", exc)
         return None
