@@ -107,7 +107,7 @@ def put_random_vectors(store: Store, embedder: Embedder) -> None:
         vectors = rng.standard_normal((len(batch), embedder.dim)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         store.put_embeddings(embedder.name, [b[0] for b in batch], vectors)
-        after = batch[-1][0]
+        after = batch[-1].cursor
 
 
 def compose_digests(store: Store, url: str, n: int) -> tuple[float, int]:
