@@ -166,9 +166,9 @@ def test_pgvector_index_answers_like_the_in_memory_index(pg: PostgresStore) -> N
         assert [pid for pid, _ in native.search(matrix[row], 5)] == expected
         among = ids[100:200]
         got, want = (dict(i.search(matrix[row], 3, among=among)) for i in (native, memory))
-        assert list(got) == list(want) and got == pytest.approx(want, abs=1e-5)
+        assert list(got) == list(want) and got == pytest.approx(want, abs=1e-3)
     assert native.scores(matrix[0], ["p000", "p001"]) == pytest.approx(
-        memory.scores(matrix[0], ["p000", "p001"]), abs=1e-5)
+        memory.scores(matrix[0], ["p000", "p001"]), abs=1e-3)  # (float16 in memory)
     vector = native.vector("p007")
     assert vector is not None and np.allclose(vector, matrix[7])
 

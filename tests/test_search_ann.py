@@ -1,12 +1,17 @@
-"""The approximate vector index (usearch HNSW) used above a size threshold."""
+"""The vector index: float16 rows, and the approximate graph (usearch HNSW) used above a size
+threshold, saved by the index step and memory-mapped by the web workers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from paperfeed.index.vectors import VectorIndex
+from paperfeed.index import ann, matrix
+from paperfeed.index.vectors import VectorIndex, save_graph
+from paperfeed.models import Paper
+from paperfeed.store import Store
 
 DIM = 32
 
@@ -39,7 +44,7 @@ def test_approximate_search_finds_what_exact_search_finds(tmp_path: Path) -> Non
                 for q in queries)
     assert agree >= 0.95 * 20 * 10
     best, score = approx.search(vectors[7], 1)[0]
-    assert best == "p7" and abs(score - 1.0) < 1e-5  # scores are exact dot products
+    assert best == "p7" and abs(score - 1.0) < 1e-3  # the matrix's dot products (float16 rows)
 
 
 def test_the_graph_is_saved_and_reused_by_the_next_process(tmp_path: Path) -> None:
@@ -78,7 +83,7 @@ def test_a_replaced_vector_is_found_once_by_its_new_value(tmp_path: Path) -> Non
     assert found[:2] in (["p5", "p200"], ["p200", "p5"])
     assert found.count("p5") == 1
     new_score = float(vectors[5] @ vectors[200])
-    assert all(abs(score - new_score) < 1e-5 for pid, score in ann.search(vectors[5], 10)
+    assert all(abs(score - new_score) < 1e-3 for pid, score in ann.search(vectors[5], 10)
                if pid == "p5")  # the old row is never returned
 
 
@@ -88,3 +93,105 @@ def test_the_first_search_is_exact_while_the_graph_builds(tmp_path: Path) -> Non
     ann = index(tmp_path, ids, vectors)
     exact = index(tmp_path / "unused", ids, vectors, threshold=10**9)
     assert ann.search(vectors[9], 10) == exact.search(vectors[9], 10)
+
+
+def test_half_precision_ranks_like_float32(tmp_path: Path) -> None:
+    """The float16 matrix gives the float32 top 10, in order, wherever float32's own gaps
+    are wider than the rounding, and scores within 1e-3."""
+    vectors = clustered(5000, seed=2)
+    ids = [f"p{i}" for i in range(5000)]
+    half = index(tmp_path, ids, vectors, threshold=10**9)
+    for query in clustered(50, seed=3):
+        exact = vectors @ query
+        want = np.argsort(-exact, kind="stable")[:10]
+        got = half.search(query, 10)
+        assert [pid for pid, _ in got] == [ids[i] for i in want] or all(
+            abs(exact[int(pid[1:])] - exact[i]) < 2e-3 for (pid, _), i in zip(got, want))
+        assert all(abs(score - exact[int(pid[1:])]) < 1e-3 for pid, score in got)
+        among = ids[1000:1500]
+        got_among = half.search(query, 5, among=among)
+        want_among = 1000 + np.argsort(-exact[1000:1500], kind="stable")[:5]
+        assert {pid for pid, _ in got_among} == {ids[i] for i in want_among}
+    assert half.scores(vectors[3], ["p3", "p4"]) == {
+        "p3": pytest.approx(1.0, abs=1e-3), "p4": pytest.approx(float(vectors[3] @ vectors[4]),
+                                                               abs=1e-3)}
+    assert np.allclose(half.vector("p9"), vectors[9], atol=1e-3)
+
+
+def test_the_matrix_grows_past_a_block_without_losing_rows(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matrix, "BLOCK_ROWS", 64)
+    vectors = clustered(1000, seed=4)
+    ids = [f"p{i}" for i in range(1000)]
+    grown = VectorIndex("test-model", ann_threshold=10**9, cache_dir=tmp_path)
+    for start in range(0, 1000, 37):  # refreshes of odd sizes, across block edges
+        grown.add(ids[start:start + 37], vectors[start:start + 37])
+    assert len(grown) == 1000
+    for row in (0, 63, 64, 500, 999):
+        assert grown.search(vectors[row], 1)[0][0] == f"p{row}"
+    known, got = grown.vectors(["p999", "nope", "p64", "p0"])
+    assert known == ["p999", "p64", "p0"]
+    assert np.allclose(got, vectors[[999, 64, 0]], atol=1e-3)
+    with pytest.raises(ValueError, match="dimension"):
+        grown.add(["q"], np.ones((1, DIM + 1), dtype=np.float32))
+
+
+def test_a_viewed_graph_answers_after_a_reindex_rewrites_its_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are replaced by renaming: a worker viewing the old file keeps answering from it,
+    finds the newer file once its rows reach it, and scores the rows beyond it exactly."""
+    monkeypatch.setattr(ann, "LOOK_SECONDS", 0.0)
+    vectors = clustered(700, seed=5)
+    ids = [f"p{i}" for i in range(700)]
+    web = index(tmp_path, ids[:500], vectors[:500])
+    web.warm()  # no file yet: built, saved, then viewed
+    assert web.ann.viewed and web.ann.rows == 500
+    old = list(tmp_path.glob("*.usearch"))
+    reindex = index(tmp_path, ids[:600], vectors[:600])  # the index step, 100 papers later
+    reindex.warm()
+    files = list(tmp_path.glob("*.usearch"))
+    assert len(files) == 1 and files != old and not old[0].exists()
+    assert web.search(vectors[250], 1)[0][0] == "p250"  # the unlinked file still answers
+    web.add(ids[500:700], vectors[500:700])  # the web worker's refresh: 200 new rows
+    assert web.search(vectors[650], 1)[0][0] == "p650"  # beyond every file: scored exactly
+    assert web.ann.viewed and web.ann.rows == 600  # the newer file, viewed in place of the old
+    assert web.search(vectors[550], 1)[0][0] == "p550"
+
+
+def test_a_damaged_graph_file_is_refused_and_replaced(tmp_path: Path) -> None:
+    vectors = clustered(400, seed=6)
+    ids = [f"p{i}" for i in range(400)]
+    index(tmp_path, ids, vectors).warm()
+    (saved,) = tmp_path.glob("*.usearch")
+    saved.write_bytes(saved.read_bytes()[:100])  # cut short, as a crashed writer would leave it
+    again = index(tmp_path, ids, vectors)
+    assert not again.ann.view(again._ids, 400)  # refused: not viewed
+    again.warm()  # so it builds its own
+    assert again.ann.viewed and again.search(vectors[42], 1)[0][0] == "p42"
+    assert saved.stat().st_size > 100
+
+
+def test_the_index_step_saves_the_graph_the_web_workers_view(store: Store, tmp_path: Path) -> None:
+    """save_graph on SQLite writes the graph a fresh web worker views without building; it
+    rewrites it only once it lags by more than `lag` rows. PostgreSQL searches its own."""
+    vectors = clustered(300, seed=7)
+    ids = [f"2401.{i:05d}" for i in range(300)]
+    store.upsert_papers([Paper(id=pid, title=f"Paper {pid}", abstract="About things.")
+                         for pid in ids])
+    store.put_embeddings("test-model", ids[:250], vectors[:250])
+    rows = save_graph(store, "test-model", ann_threshold=0, lag=0, cache_dir=tmp_path)
+    if store.vector_index("test-model") is not None:
+        assert rows == 0 and not list(tmp_path.glob("*.usearch"))
+        return
+    assert rows == 250
+    (saved,) = tmp_path.glob("*.usearch")
+    built = saved.stat().st_mtime_ns
+    web = VectorIndex("test-model", ann_threshold=0, cache_dir=tmp_path, source=store.url)
+    web.refresh(store)
+    assert web.search(vectors[10], 1)[0][0] == ids[10]
+    assert web.ann.viewed and web.ann.rows == 250 and saved.stat().st_mtime_ns == built
+    store.put_embeddings("test-model", ids[250:], vectors[250:])
+    assert save_graph(store, "test-model", ann_threshold=0, lag=100, cache_dir=tmp_path) == 250
+    assert save_graph(store, "test-model", ann_threshold=0, lag=10, cache_dir=tmp_path) == 300
+    web.refresh(store)
+    assert web.search(vectors[280], 1)[0][0] == ids[280]

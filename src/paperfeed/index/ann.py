@@ -1,11 +1,15 @@
 """An approximate nearest-neighbour graph (usearch HNSW, cosine, int8) over a vector matrix.
 
-Keys are the rows of VectorIndex's matrix. Built on first use, then extended as rows
-arrive; saved under the cache directory as `<prefix>-<rows>-<ids hash>.usearch`, where the
-prefix names the store and model and the hash covers the paper ids of those rows in order,
-so a restarted process reuses the largest saved graph whose rows match its own and adds
-only the rest. The float32 matrix rescores the candidates, so scores are exact and only
-recall is approximate.
+Keys are the rows of VectorIndex's matrix. The graph lives in files under the cache
+directory, `<prefix>-<rows>-<ids hash>.usearch`, where the prefix names the store and model
+and the hash covers the paper ids of those rows in order. The index step (`paperfeed index`,
+the worker) writes them; a web worker memory-maps the largest file whose rows are its own
+(usearch's view: the pages belong to the OS's page cache, read on demand and shared by every
+worker that views the same file), and scores the rows that arrived after it exactly. A
+viewed graph cannot grow, so a process that finds no file, or one that lags far behind,
+builds one in memory, saves it and views the saved file instead. Files are replaced by
+renaming, never rewritten in place, so a view stays valid while a newer file takes its name.
+The matrix rescores the candidates, so only recall is approximate.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import importlib
 import logging
 import os
 import re
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +30,8 @@ from paperfeed.store.base import Vectors
 if TYPE_CHECKING:
     from usearch.index import Index
 
+    from paperfeed.index.matrix import HalfMatrix
+
 log = logging.getLogger(__name__)
 
 ANN_THRESHOLD = 200_000  # vectors above which search uses the graph (exact numpy below)
@@ -32,7 +39,8 @@ CONNECTIVITY = 16  # HNSW edges per node
 EXPANSION_ADD = 64  # candidates considered while inserting
 EXPANSION_SEARCH = 1024  # candidates per query: recall@10 0.95 on real vectors (RESULTS.md)
 ANN_OVERSAMPLE = 2  # candidates asked per wanted neighbour (int8 distances are coarse)
-RESAVE_SHARE = 0.1  # save again once this share of rows was added since the last save
+ADD_ROWS = 1 << 16  # rows handed to the graph at once (float32 copies of the matrix's rows)
+LOOK_SECONDS = 10.0  # how often a process with rows beyond its graph looks for a newer file
 
 
 def _digest(text: str) -> str:
@@ -61,22 +69,54 @@ class Ann:
         self.prefix = f"{slug}-{_digest(name)}"
         self.graph: Index | None = None
         self.rows = 0  # rows 0..rows-1 are in the graph
-        self.saved = 0  # rows in the newest file
+        self.viewed = False  # the graph is a memory-mapped file (read only), not a copy
+        self.looked = -float("inf")  # time.monotonic() of the last look for a newer file
 
-    def cover(self, matrix: Vectors, ids: list[str], n: int) -> None:
-        """Make the graph hold rows 0..n-1 of matrix: load, build or extend it."""
-        if self.graph is None:
-            self.graph = self._load(ids, n, int(matrix.shape[1]))
-        if self.rows < n:
-            self.graph.add(np.arange(self.rows, n, dtype=np.uint64), matrix[self.rows:n],
-                           threads=0)
-            self.rows = n
-        if self.rows - self.saved > RESAVE_SHARE * max(self.rows, 1):
-            try:
-                self._save(ids)
-            except OSError as exc:  # the graph still serves from memory
-                log.warning("could not save the vector graph in %s: %s", self.cache_dir, exc)
-                self.saved = self.rows
+    def sibling(self) -> Ann:
+        """A graph-less Ann over the same files (to build beside the one in use)."""
+        out = Ann(self.cache_dir, "")
+        out.prefix = self.prefix
+        return out
+
+    def due(self, n: int) -> bool:
+        """Whether to look for a newer file: the graph lacks rows and the last look is old."""
+        return n > self.rows and (self.graph is None or
+                                  time.monotonic() - self.looked > LOOK_SECONDS)
+
+    def view(self, ids: list[str], n: int) -> bool:
+        """View the largest saved graph whose rows are ids[:rows] (rows <= n) when it holds
+        more rows than the graph in hand; whether it did."""
+        self.looked = time.monotonic()
+        for rows, digest, path in self._files():
+            if rows > n or digest != _ids_digest(ids, rows):
+                continue
+            if rows <= self.rows:
+                return False
+            graph = self._restore(path, rows, view=True)
+            if graph is not None:
+                self.graph, self.rows, self.viewed = graph, rows, True
+                return True
+        return False
+
+    def build(self, matrix: HalfMatrix, ids: list[str], n: int) -> None:
+        """Make the graph hold rows 0..n-1: the largest saved graph of these rows copied into
+        memory (else a new one) and extended, saved, then viewed from the saved file."""
+        graph, rows = self._load(ids, n, matrix.dim)
+        for start in range(rows, n, ADD_ROWS):
+            stop = min(n, start + ADD_ROWS)
+            graph.add(np.arange(start, stop, dtype=np.uint64), matrix.floats(start, stop),
+                      threads=0)
+        try:
+            path = self._save(graph, ids, n)
+        except OSError as exc:  # the graph still serves from memory
+            log.warning("could not save the vector graph in %s: %s", self.cache_dir, exc)
+            self.graph, self.rows, self.viewed = graph, n, False
+            return
+        del graph  # (frees the copy before the view maps the file)
+        viewed = self._restore(path, n, view=True)
+        if viewed is None:
+            raise RuntimeError(f"the vector graph just saved in {path} cannot be read back")
+        self.graph, self.rows, self.viewed = viewed, n, True
 
     def candidates(self, query: Vectors, k: int) -> np.ndarray:
         """Rows of up to k nearest neighbours of query (int64), nearest first."""
@@ -85,9 +125,14 @@ class Ann:
         found = self.graph.search(query, k)
         return np.asarray(found.keys, dtype=np.int64)
 
+    def newest_rows(self) -> int:
+        """Rows of the largest saved file (0: none), whoever's rows they are."""
+        files = self._files()
+        return files[0][0] if files else 0
+
     def _new(self, dim: int) -> Index:
         return _index_class()(ndim=dim, metric="cos", dtype="i8", connectivity=CONNECTIVITY,
-                     expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
+                              expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
 
     def _files(self) -> list[tuple[int, str, Path]]:
         """Saved graphs of this prefix: (rows, ids hash, path), most rows first."""
@@ -99,33 +144,39 @@ class Ann:
                 out.append((int(match[1]), match[2], path))
         return sorted(out, reverse=True)
 
-    def _load(self, ids: list[str], n: int, dim: int) -> Index:
-        """The largest saved graph whose rows are ours, else an empty one."""
+    def _restore(self, path: Path, rows: int, *, view: bool) -> Index | None:
+        """The saved graph in path (a read-only memory map when view), if it holds rows."""
+        try:
+            graph = _index_class().restore(str(path), view=view)
+        except (RuntimeError, ValueError, OSError):
+            return None
+        if graph is None or len(graph) != rows:
+            return None
+        # (restore keeps usearch's defaults; the setters exist, mypy misses them)
+        graph.expansion_add = EXPANSION_ADD  # type: ignore[misc]
+        graph.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]
+        return graph
+
+    def _load(self, ids: list[str], n: int, dim: int) -> tuple[Index, int]:
+        """An in-memory copy of the largest saved graph whose rows are ours, else an empty
+        one; and its rows."""
         for rows, digest, path in self._files():
             if rows > n or digest != _ids_digest(ids, rows):
                 continue
-            try:
-                graph = _index_class().restore(str(path), view=False)
-            except (RuntimeError, ValueError, OSError):
-                continue
-            if graph is not None and graph.ndim == dim and len(graph) == rows:
-                # (restore keeps usearch's defaults; the setters exist, mypy misses them)
-                graph.expansion_add = EXPANSION_ADD  # type: ignore[misc]
-                graph.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]
-                self.rows = self.saved = rows
-                return graph
-        self.rows = self.saved = 0
-        return self._new(dim)
+            graph = self._restore(path, rows, view=False)
+            if graph is not None and graph.ndim == dim:
+                return graph, rows
+        return self._new(dim), 0
 
-    def _save(self, ids: list[str]) -> None:
-        if self.graph is None:
-            return
+    def _save(self, graph: Index, ids: list[str], rows: int) -> Path:
+        """Write the graph under its name (by renaming a finished file, so a process viewing
+        an older file keeps reading it) and remove the older files."""
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{self.prefix}-{self.rows}-{_ids_digest(ids, self.rows)}.usearch"
+        name = f"{self.prefix}-{rows}-{_ids_digest(ids, rows)}.usearch"
         tmp = self.cache_dir / f".{name}.{os.getpid()}.tmp"
-        self.graph.save(str(tmp))
+        graph.save(str(tmp))
         tmp.replace(self.cache_dir / name)
         for _, _, path in self._files():
             if path.name != name:
                 path.unlink(missing_ok=True)
-        self.saved = self.rows
+        return self.cache_dir / name

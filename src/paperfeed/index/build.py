@@ -19,6 +19,7 @@ from paperfeed.index import STEPS
 from paperfeed.index.derive import derive_cards
 from paperfeed.index.embedder import Embedder, paper_text
 from paperfeed.index.term_rows import build_terms, pending_terms
+from paperfeed.index.vectors import save_graph
 from paperfeed.store import Store
 
 __all__ = ["STEPS", "IndexReport", "build_index", "derive", "embed_pending",
@@ -95,6 +96,8 @@ def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZ
         embedded = embed_pending(store, embedder, batch_size=batch_size, limit=limit,
                                  deadline=deadline, progress=told)
         store.build_vector_index(embedder.name)  # PostgreSQL: HNSW once the vectors are in
+        if embedded:
+            save_graph(store, embedder.name)  # SQLite, big archives: the web workers' graph
     counted, cards, term_rows = derive(store, steps=steps, deadline=deadline, on_step=on_step)
     return IndexReport(model=embedder.name, embedded=embedded, vocabulary_papers=counted,
                        cards=cards, term_rows=term_rows)

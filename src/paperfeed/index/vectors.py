@@ -1,12 +1,15 @@
 """The vector index: one model's vectors loaded from the store into memory, cosine top-k.
 
-Vectors are L2-normalised, so cosine similarity is a dot product: one float32 matrix-vector
-product (numpy) per query, exact. Its cost grows with the vectors, so above ANN_THRESHOLD
-an HNSW graph (usearch, int8) proposes candidates instead and the float32 matrix rescores
-them exactly; the graph is built on first use and cached on disk (index/ann.py). The index
-loads only what is new since its last look (the store numbers vectors per model), so a
-long-running process stays current at the cost of one indexed query per search. DESIGN.md
-"Embeddings" has the measured costs.
+Vectors are L2-normalised, so cosine similarity is a dot product. They are held as float16
+(index/matrix.py: half the memory, scores summed in float32, about 1e-4 off the float32
+cosine) and scored exactly below ANN_THRESHOLD; above it an HNSW graph (usearch, int8,
+index/ann.py) proposes candidates and the matrix rescores them. The graph is a memory-mapped
+file written by the index step, shared by every worker through the page cache; rows newer
+than the file (a day's papers) are scored exactly beside it, and a process builds, saves and
+views a graph of its own only when there is no file for its rows or the file lags far
+behind. The index loads only what is new since its last look (the store numbers vectors per
+model), so a long-running process stays current at the cost of one indexed query per search.
+DESIGN.md "Embeddings" has the measured costs.
 """
 
 from __future__ import annotations
@@ -20,17 +23,19 @@ import numpy as np
 
 from paperfeed.index.ann import ANN_OVERSAMPLE, ANN_THRESHOLD, Ann
 from paperfeed.index.embedder import default_cache_dir
+from paperfeed.index.matrix import HalfMatrix
 from paperfeed.store import Store
 from paperfeed.store.base import Vectors, VectorSearch, VectorStore
 
 _CACHE_SIZE = 4  # (store, model) pairs kept per process
-ANN_INLINE_ROWS = 5_000  # new vectors added to the graph within a search (more: in background)
+TAIL_ROWS = 50_000  # rows beyond the graph scored exactly (more: the graph is rebuilt)
+GRAPH_LAG = 20_000  # the index step rewrites the graph file once it lacks more rows than this
 _cache: OrderedDict[tuple[str, str], VectorSearch] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
 class VectorIndex:
-    """Exact nearest neighbours over one model's vectors."""
+    """Nearest neighbours over one model's vectors."""
 
     def __init__(self, model: str, *, ann_threshold: int = ANN_THRESHOLD,
                  cache_dir: Path | None = None, source: str = "") -> None:
@@ -39,19 +44,19 @@ class VectorIndex:
         self._pos: dict[str, int] = {}  # paper id -> its current row
         self._stale: set[int] = set()
         self._ann_threshold = ann_threshold
-        self._ann = Ann(cache_dir or default_cache_dir() / "ann", f"{source}|{model}")
-        self._matrix: Vectors = np.zeros((0, 0), dtype=np.float32)
+        self.ann = Ann(cache_dir or default_cache_dir() / "ann", f"{source}|{model}")
+        self._matrix = HalfMatrix()
         self._seq = 0
         self._lock = threading.Lock()
-        self._ann_lock = threading.Lock()  # the graph: searched, extended, built
-        self._ann_busy = False  # a background thread is building or extending it
+        self._ann_lock = threading.Lock()  # the graph: searched, swapped
+        self._ann_busy = False  # a background thread is building a graph
 
     def __len__(self) -> int:
         return len(self._pos)
 
     @property
     def dim(self) -> int:
-        return int(self._matrix.shape[1])
+        return self._matrix.dim
 
     def refresh(self, store: VectorStore) -> int:
         """Load the vectors stored since the last refresh; return how many arrived."""
@@ -66,16 +71,8 @@ class VectorIndex:
 
     def add(self, ids: list[str], block: Vectors) -> None:
         """Append vectors (rows of block, unit length) for ids; a known id's old row goes stale."""
-        self._append(ids, block)
-
-    def _append(self, ids: list[str], block: Vectors) -> None:
         n = len(self._ids)
-        if n + len(ids) > self._matrix.shape[0] or self._matrix.shape[1] != block.shape[1]:
-            grown = np.zeros((max(2 * n, n + len(ids), 1024), block.shape[1]), dtype=np.float32)
-            if self._matrix.shape[1] == block.shape[1]:
-                grown[:n] = self._matrix[:n]
-            self._matrix = grown
-        self._matrix[n:n + len(ids)] = block
+        self._matrix.append(block)
         for row, pid in enumerate(ids, start=n):
             old = self._pos.get(pid)
             if old is not None:
@@ -91,51 +88,63 @@ class VectorIndex:
             return []
         if among is not None:
             rows = np.fromiter((self._pos[i] for i in among if i in self._pos), dtype=np.int64)
-            return self._top(self._matrix[rows] @ query, rows, k)
+            return self._top(self._matrix.dots_of(query, rows), rows, k)
         n = len(self._ids)
         if len(self._pos) > self._ann_threshold and self._graph_ready(n):
             return self._approximate(query, k, n)
-        scores = self._matrix[:n] @ query
+        scores = self._matrix.dots(query, 0, n)
         if self._stale:
             scores[np.fromiter(self._stale, dtype=np.int64)] = -np.inf
         return self._top(scores, None, k)
 
     def _approximate(self, query: Vectors, k: int, n: int) -> list[tuple[str, float]]:
-        """Candidates from the HNSW graph (stale rows dropped), rescored exactly."""
+        """Candidates from the graph and the best rows beyond it (stale rows dropped),
+        rescored by the matrix."""
         fetch = ANN_OVERSAMPLE * k + min(len(self._stale), k)
         with self._ann_lock:
-            rows = self._ann.candidates(query, min(n, fetch))
+            covered = min(self.ann.rows, n)
+            rows = self.ann.candidates(query, min(covered, fetch))
+        if covered < n:
+            tail = self._matrix.dots(query, covered, n)
+            best = np.argpartition(-tail, fetch - 1)[:fetch] if fetch < len(tail) else \
+                np.arange(len(tail))
+            rows = np.concatenate([rows, best.astype(np.int64) + covered])
         if self._stale:
             rows = rows[[int(r) not in self._stale for r in rows]]
-        return self._top(self._matrix[rows] @ query, rows, k)
+        return self._top(self._matrix.dots_of(query, rows), rows, k)
 
     def warm(self) -> None:
-        """Load or build the approximate index now (when above the threshold), not at the
-        first search."""
-        if len(self._pos) > self._ann_threshold:
-            with self._ann_lock:
-                self._ann.cover(self._matrix, self._ids, len(self._ids))
+        """Make the graph cover every row now (when above the threshold): view the newest
+        file that fits, else build, save and view one."""
+        if len(self._pos) <= self._ann_threshold:
+            return
+        with self._ann_lock:
+            n = len(self._ids)
+            self.ann.view(self._ids, n)
+            if self.ann.rows < n:
+                self.ann.build(self._matrix, self._ids, n)
 
     def _graph_ready(self, n: int) -> bool:
-        """Whether the graph holds rows 0..n-1 (a few new rows are added on the spot); when
-        it was never loaded or lags far behind, it is brought up to date in a background
-        thread and searches are answered exactly meanwhile."""
+        """Whether the graph (with at most TAIL_ROWS rows beyond it) can answer; when there
+        is none, or it lags far behind, one is built in a background thread and searches
+        are answered exactly (or by the old graph) meanwhile."""
         with self._ann_lock:
-            if self._ann_busy:
-                return False
-            missing = n - self._ann.rows
-            if self._ann.graph is not None and missing <= ANN_INLINE_ROWS:
-                if missing > 0:
-                    self._ann.cover(self._matrix, self._ids, n)
-                return True
+            if not self._ann_busy and self.ann.due(n):
+                self.ann.view(self._ids, n)
+            usable = self.ann.graph is not None and n - self.ann.rows <= TAIL_ROWS
+            if self._ann_busy or usable:
+                return usable
             self._ann_busy = True
-        threading.Thread(target=self._cover_in_background, args=(self._matrix, n),
+        threading.Thread(target=self._build_in_background, args=(n,),
                          name=f"ann-{self.model}", daemon=True).start()
         return False
 
-    def _cover_in_background(self, matrix: Vectors, n: int) -> None:
+    def _build_in_background(self, n: int) -> None:
         try:
-            self._ann.cover(matrix, self._ids, n)
+            fresh = self.ann.sibling()
+            fresh.build(self._matrix, self._ids, n)
+            with self._ann_lock:
+                self.ann = fresh
         finally:
             with self._ann_lock:
                 self._ann_busy = False
@@ -160,18 +169,37 @@ class VectorIndex:
         if not known:
             return {}
         rows = np.fromiter((self._pos[i] for i in known), dtype=np.int64)
-        return dict(zip(known, (self._matrix[rows] @ query).tolist(), strict=True))
+        return dict(zip(known, self._matrix.dots_of(query, rows).tolist(), strict=True))
 
     def vector(self, paper_id: str) -> Vectors | None:
-        """The stored vector of a paper, if it has one."""
+        """The stored vector of a paper (float32, rounded to float16), if it has one."""
         row = self._pos.get(paper_id)
-        return None if row is None else self._matrix[row]
+        return None if row is None else self._matrix.row(row)
 
     def vectors(self, ids: Sequence[str]) -> tuple[list[str], Vectors]:
         """The ids among ids that have a vector, in the order given, and their vectors."""
         known = [i for i in ids if i in self._pos]
         rows = np.fromiter((self._pos[i] for i in known), dtype=np.int64, count=len(known))
-        return known, self._matrix[rows]
+        return known, self._matrix.take(rows).astype(np.float32)
+
+
+def save_graph(store: Store, model: str, *, lag: int = GRAPH_LAG,
+               ann_threshold: int = ANN_THRESHOLD, cache_dir: Path | None = None) -> int:
+    """The index step's part: when model has more vectors than ann_threshold and the newest
+    saved graph lacks more than lag of them, load them, extend that graph and save it, so
+    web workers view the file instead of each building a graph of its own. Rows the newest
+    file holds afterwards (0: none needed)."""
+    if store.vector_index(model) is not None:
+        return 0  # the database searches its own vectors (PostgreSQL)
+    count = store.embedding_counts().get(model, 0)
+    if count <= ann_threshold:
+        return 0
+    index = VectorIndex(model, ann_threshold=ann_threshold, cache_dir=cache_dir,
+                        source=store.url)
+    if count - index.ann.newest_rows() > lag:
+        index.refresh(store)
+        index.warm()
+    return index.ann.newest_rows()
 
 
 def index_for(store: Store, model: str) -> VectorSearch:

@@ -1,0 +1,117 @@
+"""Unit vectors held as float16 rows in fixed-size blocks, scored with float32 sums.
+
+Half precision halves the memory of the in-process vectors (what decides whether a web worker
+of a big archive fits in a few GB); the rounding moves a cosine by about 1e-4, well below the
+gaps that decide a ranking. Blocks never move once allocated, so the matrix grows without the
+copy (and the brief double footprint) of a growing contiguous array. The dot products run in
+numkong's SIMD kernels (usearch's own dependency), which read float16 and sum in float32:
+numpy has no fast float16 arithmetic and converting rows to float32 first costs more than the
+dot products themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numkong
+import numpy as np
+
+from paperfeed.store.base import Vectors
+
+BLOCK_ROWS = 1 << 16  # rows per block: 32 MB at 256 dimensions
+
+
+class HalfMatrix:
+    """An append-only float16 matrix; rows are read back as float32."""
+
+    def __init__(self) -> None:
+        self._blocks: list[np.ndarray] = []
+        self._rows = 0
+        self._dim = 0
+
+    def __len__(self) -> int:
+        return self._rows
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def nbytes(self) -> int:
+        return sum(b.nbytes for b in self._blocks)
+
+    def append(self, rows: Vectors) -> None:
+        """Add rows (float32 or float16, shape (k, dim)) at the end."""
+        if not len(rows):
+            return
+        if self._dim and rows.shape[1] != self._dim:
+            raise ValueError(f"vectors of dimension {rows.shape[1]}, the index has {self._dim}")
+        self._dim = int(rows.shape[1])
+        done = 0
+        while done < len(rows):
+            block, offset = divmod(self._rows, BLOCK_ROWS)
+            if block == len(self._blocks):
+                self._blocks.append(np.empty((BLOCK_ROWS, self._dim), dtype=np.float16))
+            take = min(len(rows) - done, BLOCK_ROWS - offset)
+            self._blocks[block][offset:offset + take] = rows[done:done + take]
+            done += take
+            self._rows += take
+
+    def _spans(self, start: int, stop: int) -> Iterator[np.ndarray]:
+        """Views of rows start..stop-1, block by block."""
+        while start < stop:
+            block, offset = divmod(start, BLOCK_ROWS)
+            take = min(stop - start, BLOCK_ROWS - offset)
+            yield self._blocks[block][offset:offset + take]
+            start += take
+
+    def dots(self, query: Vectors, start: int = 0, stop: int | None = None) -> Vectors:
+        """query (1-d) against rows start..stop-1: float32 scores."""
+        stop = self._rows if stop is None else stop
+        if stop <= start:
+            return np.zeros(0, dtype=np.float32)
+        q = _half(query)
+        return np.concatenate([_dot(span, q) for span in self._spans(start, stop)])
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """The given rows (float16), in the order given."""
+        out = np.empty((len(rows), self._dim), dtype=np.float16)
+        if not len(rows):
+            return out
+        blocks, offsets = np.divmod(np.asarray(rows, dtype=np.int64), BLOCK_ROWS)
+        for block in np.unique(blocks):
+            mask = blocks == block
+            out[mask] = self._blocks[int(block)][offsets[mask]]
+        return out
+
+    def dots_of(self, query: Vectors, rows: np.ndarray) -> Vectors:
+        """query against the given rows: float32 scores in that order."""
+        if not len(rows):
+            return np.zeros(0, dtype=np.float32)
+        return _dot(self.take(rows), _half(query))
+
+    def floats(self, start: int, stop: int) -> Vectors:
+        """Rows start..stop-1 as float32 (what the graph index is built from)."""
+        out = np.empty((max(stop - start, 0), self._dim), dtype=np.float32)
+        at = 0
+        for span in self._spans(start, stop):
+            out[at:at + len(span)] = span
+            at += len(span)
+        return out
+
+    def row(self, row: int) -> Vectors:
+        block, offset = divmod(row, BLOCK_ROWS)
+        out: Vectors = self._blocks[block][offset].astype(np.float32)
+        return out
+
+
+def _half(query: Vectors) -> np.ndarray:
+    return np.ascontiguousarray(query, dtype=np.float16).reshape(1, -1)
+
+
+def _dot(rows: np.ndarray, query: np.ndarray) -> Vectors:
+    """Dot products of float16 rows with one float16 query, summed in float32."""
+    rows = np.ascontiguousarray(rows)
+    out: Vectors = np.asarray(numkong.cdist(rows, query, metric="dot", out_dtype="float32"),
+                              dtype=np.float32).reshape(-1)
+    return out
