@@ -105,8 +105,9 @@ def test_half_precision_ranks_like_float32(tmp_path: Path) -> None:
         exact = vectors @ query
         want = np.argsort(-exact, kind="stable")[:10]
         got = half.search(query, 10)
+        pairs = zip(got, want, strict=True)
         assert [pid for pid, _ in got] == [ids[i] for i in want] or all(
-            abs(exact[int(pid[1:])] - exact[i]) < 2e-3 for (pid, _), i in zip(got, want))
+            abs(exact[int(pid[1:])] - exact[i]) < 2e-3 for (pid, _), i in pairs)
         assert all(abs(score - exact[int(pid[1:])]) < 1e-3 for pid, score in got)
         among = ids[1000:1500]
         got_among = half.search(query, 5, among=among)
@@ -195,3 +196,24 @@ def test_the_index_step_saves_the_graph_the_web_workers_view(store: Store, tmp_p
     assert save_graph(store, "test-model", ann_threshold=0, lag=10, cache_dir=tmp_path) == 300
     web.refresh(store)
     assert web.search(vectors[280], 1)[0][0] == ids[280]
+
+
+def test_paperfeed_index_leaves_the_graph_for_the_web_workers(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vectors step of build_index (`paperfeed index`, the worker) writes the graph file
+    on SQLite once the model has more vectors than the threshold; none on PostgreSQL."""
+    from paperfeed.index import vectors
+    from paperfeed.index.build import build_index
+    from paperfeed.index.embedder import load_embedder
+
+    monkeypatch.setattr(vectors, "ANN_THRESHOLD", 5)
+    monkeypatch.setattr(vectors, "default_cache_dir", lambda: tmp_path)
+    store.upsert_papers([Paper(id=f"2401.{i:05d}", title=f"Paper {i} on graphs",
+                               abstract=f"Abstract {i} about neighbours.") for i in range(12)])
+    embedder = load_embedder("minilm-static-256")
+    build_index(store, embedder, steps=("vectors",))
+    files = list((tmp_path / "ann").glob("*.usearch"))
+    if store.vector_index(embedder.name) is not None:
+        assert not files
+        return
+    assert len(files) == 1 and "-12-" in files[0].name

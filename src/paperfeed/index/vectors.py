@@ -184,13 +184,14 @@ class VectorIndex:
 
 
 def save_graph(store: Store, model: str, *, lag: int = GRAPH_LAG,
-               ann_threshold: int = ANN_THRESHOLD, cache_dir: Path | None = None) -> int:
-    """The index step's part: when model has more vectors than ann_threshold and the newest
-    saved graph lacks more than lag of them, load them, extend that graph and save it, so
-    web workers view the file instead of each building a graph of its own. Rows the newest
-    file holds afterwards (0: none needed)."""
+               ann_threshold: int | None = None, cache_dir: Path | None = None) -> int:
+    """The index step's part: when model has more vectors than ann_threshold (default
+    ANN_THRESHOLD) and the newest saved graph lacks more than lag of them, load them, extend
+    that graph and save it, so web workers view the file instead of each building a graph of
+    their own. Rows the newest file holds afterwards (0: none needed)."""
     if store.vector_index(model) is not None:
         return 0  # the database searches its own vectors (PostgreSQL)
+    ann_threshold = ANN_THRESHOLD if ann_threshold is None else ann_threshold
     count = store.embedding_counts().get(model, 0)
     if count <= ann_threshold:
         return 0
