@@ -186,9 +186,9 @@ class VectorIndex:
 def save_graph(store: Store, model: str, *, lag: int = GRAPH_LAG,
                ann_threshold: int | None = None, cache_dir: Path | None = None) -> int:
     """The index step's part: when model has more vectors than ann_threshold (default
-    ANN_THRESHOLD) and the newest saved graph lacks more than lag of them, load them, extend
-    that graph and save it, so web workers view the file instead of each building a graph of
-    their own. Rows the newest file holds afterwards (0: none needed)."""
+    ANN_THRESHOLD) and there is no saved graph or the newest lacks more than lag of them,
+    load them, extend that graph and save it, so web workers view the file instead of each
+    building a graph of their own. Rows the newest file holds afterwards (0: none needed)."""
     if store.vector_index(model) is not None:
         return 0  # the database searches its own vectors (PostgreSQL)
     ann_threshold = ANN_THRESHOLD if ann_threshold is None else ann_threshold
@@ -197,7 +197,8 @@ def save_graph(store: Store, model: str, *, lag: int = GRAPH_LAG,
         return 0
     index = VectorIndex(model, ann_threshold=ann_threshold, cache_dir=cache_dir,
                         source=store.url)
-    if count - index.ann.newest_rows() > lag:
+    newest = index.ann.newest_rows()
+    if not newest or count - newest > lag:
         index.refresh(store)
         index.warm()
     return index.ann.newest_rows()
