@@ -11,6 +11,7 @@ bench/big_archive.py make them) is imported twice, each into a fresh database in
              per --every papers, to see what grows with the size of the database
 
     .venv/bin/python bench/import_scale.py --size 700000 --dir /work/tmp-bigbox-import
+        [--runs fts,paperfeed] [--src <older tree>/src ...]
 """
 
 from __future__ import annotations
@@ -96,6 +97,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--every", type=int, default=100_000)
     parser.add_argument("--runs", default="fts,paperfeed")
+    parser.add_argument("--src", type=Path, action="append", default=[],
+                        help="another tree's src/ for a paperfeed run (repeatable: one run "
+                             "each, labelled by its parent directory's name)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     big = args.dir / f"snapshot-{args.size}.json"
@@ -108,7 +112,8 @@ def main() -> None:
         (args.dir / "snapshot-1m.json").rename(big)
         (args.dir / "snapshot-99k.json").unlink()
     results: dict[str, Any] = {"size": args.size, "machine": snapshot_bench.machine()}
-    for run in args.runs.split(","):
+    runs = args.runs.split(",") + [f"paperfeed@{src}" for src in args.src]
+    for run in runs:
         for suffix in ("", "-wal", "-shm"):
             for name in ("fts.db", "pf.db"):
                 Path(f"{args.dir / name}{suffix}").unlink(missing_ok=True)
@@ -117,20 +122,25 @@ def main() -> None:
             results["fts"] = snapshot_bench.measure("fts", args.dir / "fts.db", big,
                                                     check=False)
         else:
+            env = dict(os.environ)
+            if "@" in run:
+                env["PYTHONPATH"] = run.split("@", 1)[1]
             out = subprocess.run([sys.executable, __file__, "--child", "1", "--size",
                                   str(args.size), "--dir", str(args.dir), "--every",
-                                  str(args.every)], check=True, capture_output=True, text=True)
+                                  str(args.every)], check=True, capture_output=True, text=True,
+                                 env=env)
             results[run] = json.loads(out.stdout.strip().splitlines()[-1])
         results[run]["load"] = [load, os.getloadavg()[0]]
         r = results[run]
         print(f"{run}: {r['count']:,} papers, writer CPU {r['writer_cpu']:.1f} s = "
               f"{r['count'] / r['writer_cpu']:,.0f} per CPU-second, wall {r['seconds']:.0f} s, "
               f"load {r['load'][0]:.1f}-{r['load'][1]:.1f}", flush=True)
-    if "fts" in results and "paperfeed" in results:
-        ratio = (results["paperfeed"]["count"] / results["paperfeed"]["writer_cpu"]) / (
-            results["fts"]["count"] / results["fts"]["writer_cpu"])
-        results["ratio_by_writer_cpu"] = ratio
-        print(f"paperfeed / FTS5-only ceiling, by writer CPU: {ratio:.2f}x")
+    for run in runs:
+        if run.startswith("paperfeed") and "fts" in results:
+            ratio = (results[run]["count"] / results[run]["writer_cpu"]) / (
+                results["fts"]["count"] / results["fts"]["writer_cpu"])
+            results[run]["ratio_by_writer_cpu"] = ratio
+            print(f"{run} / FTS5-only ceiling, by writer CPU: {ratio:.2f}x")
     for name in ("fts.db", "pf.db"):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.dir / name}{suffix}").unlink(missing_ok=True)
