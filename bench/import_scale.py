@@ -32,7 +32,7 @@ import ingest as snapshot_bench  # noqa: E402
 PHASES = ("_insert_bulk", "catch_up", "_fingerprints")
 
 
-def run_phases(db: Path, path: Path, every: int) -> dict[str, Any]:
+def run_phases(db: Path, path: Path, every: int, batch_size: int) -> dict[str, Any]:
     """import_snapshot with the writer's CPU seconds counted per phase and per `every`
     papers."""
     from paperfeed.ingest.snapshot import import_snapshot
@@ -83,7 +83,7 @@ def run_phases(db: Path, path: Path, every: int) -> dict[str, Any]:
     store = open_store(f"sqlite:///{db}")
     cpu, start = time.process_time(), time.perf_counter()
     seen[1] = cpu
-    report = import_snapshot(store, path, restart=True)
+    report = import_snapshot(store, path, restart=True, batch_size=batch_size)
     seconds = time.perf_counter() - start
     writer_cpu = time.process_time() - cpu
     store.close()
@@ -97,6 +97,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--every", type=int, default=100_000)
     parser.add_argument("--runs", default="fts,paperfeed")
+    parser.add_argument("--batch-sizes", default="5000",
+                        help="papers per transaction of the paperfeed runs (one run each)")
     parser.add_argument("--src", type=Path, action="append", default=[],
                         help="another tree's src/ for a paperfeed run (repeatable: one run "
                              "each, labelled by its parent directory's name)")
@@ -104,7 +106,7 @@ def main() -> None:
     args = parser.parse_args()
     big = args.dir / f"snapshot-{args.size}.json"
     if args.child:
-        print(json.dumps(run_phases(args.dir / "pf.db", big, args.every)))
+        print(json.dumps(run_phases(args.dir / "pf.db", big, args.every, int(args.child))))
         return
     args.dir.mkdir(parents=True, exist_ok=True)
     if not big.exists():
@@ -112,7 +114,10 @@ def main() -> None:
         (args.dir / "snapshot-1m.json").rename(big)
         (args.dir / "snapshot-99k.json").unlink()
     results: dict[str, Any] = {"size": args.size, "machine": snapshot_bench.machine()}
-    runs = args.runs.split(",") + [f"paperfeed@{src}" for src in args.src]
+    sizes = args.batch_sizes.split(",")
+    runs = [f"{r}:{b}" if r == "paperfeed" and len(sizes) > 1 else r
+            for r in args.runs.split(",") for b in (sizes if r == "paperfeed" else [""])]
+    runs += [f"paperfeed@{src}" for src in args.src]
     for run in runs:
         for suffix in ("", "-wal", "-shm"):
             for name in ("fts.db", "pf.db"):
@@ -125,7 +130,8 @@ def main() -> None:
             env = dict(os.environ)
             if "@" in run:
                 env["PYTHONPATH"] = run.split("@", 1)[1]
-            out = subprocess.run([sys.executable, __file__, "--child", "1", "--size",
+            batch = run.split(":", 1)[1] if ":" in run else sizes[0]
+            out = subprocess.run([sys.executable, __file__, "--child", batch, "--size",
                                   str(args.size), "--dir", str(args.dir), "--every",
                                   str(args.every)], check=True, capture_output=True, text=True,
                                  env=env)
