@@ -71,6 +71,7 @@ class Ann:
         self.rows = 0  # rows 0..rows-1 are in the graph
         self.viewed = False  # the graph is a memory-mapped file (read only), not a copy
         self.looked = -float("inf")  # time.monotonic() of the last look for a newer file
+        self._foreign: set[str] = set()  # files whose rows are not ours (not hashed again)
 
     def sibling(self) -> Ann:
         """A graph-less Ann over the same files (to build beside the one in use)."""
@@ -88,10 +89,13 @@ class Ann:
         more rows than the graph in hand; whether it did."""
         self.looked = time.monotonic()
         for rows, digest, path in self._files():
-            if rows > n or digest != _ids_digest(ids, rows):
-                continue
             if rows <= self.rows:
                 return False
+            if rows > n or path.name in self._foreign:
+                continue
+            if digest != _ids_digest(ids, rows):
+                self._foreign.add(path.name)
+                continue
             graph = self._restore(path, rows, view=True)
             if graph is not None:
                 self.graph, self.rows, self.viewed = graph, rows, True
