@@ -30,6 +30,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -190,6 +191,16 @@ SETS = {"dev": ("99 k dev (dev_queries_99k.jsonl, tuned on)", SHARED / "dev_quer
                   REPO / "bench" / "heldout_queries.jsonl")}
 
 
+def with_copies(queries: list[Judged], copies: int) -> list[Judged]:
+    """queries whose answers' generated variants (search_latency.py's ids: "ID-vKx") count
+    too: known-item relevance at a million papers, where every answer has near-copies."""
+    if copies <= 1:
+        return queries
+    return [replace(j, relevant=frozenset(
+        {*j.relevant, *(f"{pid}-v{k}x" for pid in j.relevant for k in range(1, copies))}))
+        for j in queries]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", type=Path, default=Path("corpus.db"),
@@ -204,6 +215,9 @@ def main() -> None:
     ap.add_argument("--pg", default="",
                     help="a PostgreSQL URL holding the same papers (paperfeed migrate-db): "
                          "paperfeed's modes through it, and ts_rank / ts_rank_cd peers")
+    ap.add_argument("--copies", type=int, default=1,
+                    help="the database is bench/search_latency.py's --size 1000000 one: each "
+                         "answer's N-1 generated variants count as answers too")
     ap.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
     args = ap.parse_args()
     started = time.time()
@@ -221,7 +235,7 @@ def main() -> None:
     ranks: dict[str, dict[str, dict[str, int]]] = {}
     for key in args.sets.split(","):
         title, path = SETS[key]
-        queries = load_judged(path)
+        queries = with_copies(load_judged(path), args.copies)
         results, ms = {}, {}
         for name, run in chosen.items():
             kept = ranks.setdefault(key, {}).setdefault(name, {})
