@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from paperfeed.index.build import refresh_vocabulary
 from paperfeed.models import Author, Paper
 from paperfeed.rank import search as rank_search
+from paperfeed.rank.query import parse_query
 from paperfeed.rank.search import SearchFilters, search
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery
@@ -178,6 +179,17 @@ DESCRIBED = [
     paper("d5", "A benchmark of Chinese reading", "Chinese reading comprehension benchmark."),
     paper("d6", "Benchmark errors", "Label errors in a benchmark."),
 ]
+
+
+def test_the_word_read_is_the_rarest_by_the_vocabulary_when_match_counts_are_capped(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # In a big corpus both words are in more papers than match counts count (CROWD): only
+    # the vocabulary's counts tell that "beta" is the cheaper and more telling list to read.
+    monkeypatch.setattr(rank_search, "READ_BUDGET", 10)
+    capped = {"alpha": rank_search.CROWD + 1, "beta": rank_search.CROWD + 1}
+    known = {"alpha": 500_000, "beta": 30_000}
+    tq = rank_search.text_query(parse_query("alpha beta"), SearchFilters(), {}, known, capped)
+    assert tq.any_of == (("beta",),)
 
 
 def test_a_description_finds_the_paper_with_most_of_its_words_when_only_the_rarest_is_read(

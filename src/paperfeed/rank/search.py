@@ -95,24 +95,23 @@ def word_groups(words: Sequence[str], counts: Mapping[str, int],
 
 def rare_words(words: Sequence[str], counts: Mapping[str, int],
                budget: int | None = None) -> tuple[tuple[str, ...], ...]:
-    """The words whose papers are read for candidates: rarest first while their papers add
-    up to at most budget, each alone (any of them matches); when even the rarest is over
-    budget, every word as one group that must appear together.
+    """The words whose papers are read for candidates, each alone (any of them matches):
+    the rarest, then the next rarest while their papers add up to at most budget.
 
     Full-text ranking reads and scores every paper a word matches, so this bounds the work
     whatever the corpus size; the other words still count, in the candidates' scores
-    (rank/bm25.py). counts: papers matched per word (Store.match_counts).
+    (rank/bm25.py). counts: papers per word, exact beyond the match counts' cap (the
+    vocabulary's), or a big corpus's common words all look alike and the wrong one is read.
     """
     budget = READ_BUDGET if budget is None else budget
     chosen: list[tuple[str, ...]] = []
     used = 0
-    unique = sorted(dict.fromkeys(words), key=lambda w: counts.get(w, 0))
-    for word in unique:
-        if used + counts.get(word, 0) > budget:
+    for word in sorted(dict.fromkeys(words), key=lambda w: counts.get(w, 0)):
+        if chosen and used + counts.get(word, 0) > budget:
             break
         chosen.append((word,))
         used += counts.get(word, 0)
-    return tuple(chosen) if chosen or not unique else (tuple(unique),)
+    return tuple(chosen)
 
 
 def text_query(parsed: ParsedQuery, filters: SearchFilters,
@@ -126,7 +125,8 @@ def text_query(parsed: ParsedQuery, filters: SearchFilters,
     years = (date(parsed.year_from, 1, 1) if parsed.year_from else None,
              date(parsed.year_to, 12, 31) if parsed.year_to else None)
     return TextQuery(
-        any_of=rare_words(fixed, matched or {}),
+        any_of=rare_words(fixed, {w: max((matched or {}).get(w, 0), known.get(w, 0))
+                                  for w in fixed}),
         all_of=parsed.phrases,
         none_of=parsed.excluded,
         authors=parsed.authors,
