@@ -137,13 +137,22 @@ def aliases(store: Store, topic_words: Sequence[str], counts: Mapping[str, int],
     return found
 
 
-def _aliases(store: Store, topic_words: Sequence[str], counts: Mapping[str, int],
-             stem: Callable[[str], str]) -> Aliases:
+def best_matches(store: Store, topic_words: Sequence[str],
+                 counts: Mapping[str, int]) -> list[str]:
+    """The topic's READ best keyword matches in the whole store, by its SEEDS rarest words
+    (counts: papers per word): the papers most likely to say the topic outright."""
     seeds = sorted((w for w in topic_words if counts.get(w)), key=lambda w: counts[w])[:SEEDS]
     if not seeds:
-        return Aliases()
-    ids = [i for i, _ in store.keyword_search(
+        return []
+    return [i for i, _ in store.keyword_search(
         TextQuery(any_of=tuple((w,) for w in seeds)), limit=READ)]
+
+
+def _aliases(store: Store, topic_words: Sequence[str], counts: Mapping[str, int],
+             stem: Callable[[str], str]) -> Aliases:
+    ids = best_matches(store, topic_words, counts)
+    if not ids:
+        return Aliases()
     found: Counter[tuple[str, tuple[str, ...]]] = Counter()
     for title, abstract in store.texts(ids).values():
         found.update(set(definitions(f"{title}. {abstract}")))
