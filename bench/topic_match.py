@@ -11,11 +11,12 @@ depth search ranks anyway) and, for "match", the results rank/match.py accepts; 
 "today", the top FOR_YOU of the same search: what the digest listed as "matches topic"
 before there was a notion of match. Micro-averaged precision and recall over every pair,
 and the share of windows without a fitting paper that stay empty. TUNE topics were used to
-pick the thresholds; HELD topics were not looked at while tuning.
+pick the thresholds; HELD topics were not looked at while tuning. "match, words close only"
+is the predicate without the route by the topic's core (rank/core.py), on the same candidates.
 
     .venv/bin/python bench/topic_match.py --db /tmp/slice.db [--build-slice 2026-07-01]
         [--model minilm-static-256] [--sample-days 60 --sample-weeks 20] [--sweep]
-        [--rankings /tmp/rankings.json]
+        [--rankings /tmp/rankings.json] [--week-depth 300]
 
 --build-slice imports the corpus's papers listed on or after the date into --db (a new
 file) and embeds them with --model; otherwise --db must be a copy of a database already
@@ -37,6 +38,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = next((p for p in (REPO.parent / "shared", REPO.parent.parent / "shared")
@@ -175,6 +177,8 @@ def main() -> None:
     ap.add_argument("--dump", type=Path,
                     help="write (topic, window days, paper, similarity, fits) per candidate")
     ap.add_argument("--sweep", action="store_true", help="print a threshold grid (TUNE)")
+    ap.add_argument("--week-depth", type=int, default=DEPTH,
+                    help="results search ranks for one topic in a weekly window")
     ap.add_argument("--rankings", type=Path,
                     help="keep each window's search ranking in this file and reuse it on the "
                          "next run (to measure the predicate alone; same database and code)")
@@ -221,27 +225,28 @@ def run(args: argparse.Namespace) -> None:
                 part = "tune" if topic in TUNE else "held"
                 fit = {pid for d, ids in truth[topic].items() if lo <= d <= hi for pid in ids}
                 key = f"{topic}|{lo}|{hi}"
+                depth = DEPTH if size == 1 else args.week_depth
                 if key not in kept:
-                    result = search(store, topic, limit=DEPTH, embedder=embedder,
+                    result = search(store, topic, limit=depth, embedder=embedder,
                                     filters=SearchFilters(date_from=lo, date_to=hi))
                     kept[key] = [h.paper.id for h in result.hits]
                 ranked = store.get_papers(kept[key])
                 tallies[(part, size, "today: top 10")].add(
                     {p.id for p in ranked[:FOR_YOU]}, fit)
                 prepared = match.prepare(store, topic, embedder)
-                sims = {}
-                if prepared.vector is not None:
-                    from paperfeed.index.vectors import index_for
-                    sims = index_for(store, embedder.name).scores(
-                        prepared.vector, [p.id for p in ranked])
-                claimed = set()
+                sims, near_core = match.similarities(store, prepared, [p.id for p in ranked],
+                                                     embedder)
+                claimed, strict = set(), set()
                 for p in ranked:
-                    ev = match.evidence(prepared, p, sims.get(p.id))
+                    ev = match.evidence(prepared, p, sims.get(p.id), near_core.get(p.id))
                     features.append((part, size, ev.coverage, ev.near, ev.z, p.id in fit))
                     dump.append((topic, size, p.id, sims.get(p.id), p.id in fit))
                     if ev.matches:
                         claimed.add(p.id)
+                    if ev.strict:
+                        strict.add(p.id)
                 tallies[(part, size, "match")].add(claimed, fit)
+                tallies[(part, size, "match, words close only")].add(strict, fit)
                 tallies[(part, size, "match, first 10")].add(
                     set([p.id for p in ranked if p.id in claimed][:FOR_YOU]), fit)
                 tallies[(part, size, "fits, not ranked")].add(
@@ -259,12 +264,50 @@ def run(args: argparse.Namespace) -> None:
     for part in ("tune", "held"):
         for size in (1, 7):
             t = tallies[(part, size, "fits, not ranked")]
-            print(f"{part} {size}d: fitting papers within the top {DEPTH}: "
+            print(f"{part} {size}d: fitting papers ranked: "
                   f"{t.tp}/{t.tp + t.fn}")
+    cost(store, embedder, kept, rules)
     if args.dump:
         args.dump.write_text(json.dumps(dump))
     if args.sweep:
         sweep([f for f in features if f[0] == "tune"])
+
+
+def cost(store: Any, embedder: Any, kept: dict[str, list[str]], rules: dict[str, Any]) -> None:
+    """What the predicate costs with and without the route by the topic's core, on the same
+    rankings (interleaved, best of three): matching every window's ranked papers, papers
+    already read (as the digest has them), topics prepared; and building a topic's core."""
+    from dataclasses import replace
+
+    from paperfeed.index.vectors import index_for
+    from paperfeed.rank import core, match
+
+    papers = {key: store.get_papers(ids) for key, ids in kept.items()}
+    topics = {t: match.prepare(store, t, embedder) for t in rules}
+    plain = {t: replace(p, core=None) for t, p in topics.items()}
+    best = {"with the core": 1e9, "words close only": 1e9}
+    for _ in range(3):
+        for name, prepared in (("with the core", topics), ("words close only", plain)):
+            t0 = time.perf_counter()
+            for key, ranked in papers.items():
+                match.matching(store, prepared[key.split("|")[0]], ranked, embedder)
+            best[name] = min(best[name], time.perf_counter() - t0)
+    n = len(papers)
+    print(f"predicate over {n} rankings: " + ", ".join(
+        f"{k} {v / n * 1e3:.2f} ms a ranking" for k, v in best.items()) +
+        f" (ratio {best['with the core'] / best['words close only']:.2f})")
+    index = index_for(store, embedder.name)
+    t0 = time.perf_counter()
+    for t in topics:
+        core.forget()
+        match.prepare(store, t, embedder)
+    built = (time.perf_counter() - t0) / len(topics)
+    t0 = time.perf_counter()
+    for t in topics:
+        match.prepare(store, t, embedder)
+    kept_ = (time.perf_counter() - t0) / len(topics)
+    print(f"prepare a topic ({index.model}): {built * 1e3:.1f} ms building its core, "
+          f"{kept_ * 1e3:.1f} ms once kept")
 
 
 def _hit(f: tuple[str, int, float, float, float | None, bool], near: float, floor: float,
