@@ -179,6 +179,9 @@ def main() -> None:
     ap.add_argument("--sweep", action="store_true", help="print a threshold grid (TUNE)")
     ap.add_argument("--week-depth", type=int, default=DEPTH,
                     help="results search ranks for one topic in a weekly window")
+    ap.add_argument("--depth-cost", action="store_true",
+                    help="time a weekly window's search with match=True at DEPTH and at "
+                         "--week-depth")
     ap.add_argument("--rankings", type=Path,
                     help="keep each window's search ranking in this file and reuse it on the "
                          "next run (to measure the predicate alone; same database and code)")
@@ -267,6 +270,8 @@ def run(args: argparse.Namespace) -> None:
             print(f"{part} {size}d: fitting papers ranked: "
                   f"{t.tp}/{t.tp + t.fn}")
     cost(store, embedder, kept, rules)
+    if args.depth_cost:
+        depth_cost(store, embedder, kept, args.week_depth)
     if args.dump:
         args.dump.write_text(json.dumps(dump))
     if args.sweep:
@@ -297,9 +302,9 @@ def cost(store: Any, embedder: Any, kept: dict[str, list[str]], rules: dict[str,
         f"{k} {v / n * 1e3:.2f} ms a ranking" for k, v in best.items()) +
         f" (ratio {best['with the core'] / best['words close only']:.2f})")
     index = index_for(store, embedder.name)
+    core.forget()
     t0 = time.perf_counter()
     for t in topics:
-        core.forget()
         match.prepare(store, t, embedder)
     built = (time.perf_counter() - t0) / len(topics)
     t0 = time.perf_counter()
@@ -308,6 +313,27 @@ def cost(store: Any, embedder: Any, kept: dict[str, list[str]], rules: dict[str,
     kept_ = (time.perf_counter() - t0) / len(topics)
     print(f"prepare a topic ({index.model}): {built * 1e3:.1f} ms building its core, "
           f"{kept_ * 1e3:.1f} ms once kept")
+
+
+def depth_cost(store: Any, embedder: Any, kept: dict[str, list[str]], deep: int) -> None:
+    """A weekly window's search as the page runs it (match=True), DEPTH and deep results
+    ranked, interleaved, best of two."""
+    from paperfeed.rank.search import SearchFilters, search
+
+    weeks = [k.split("|") for k in kept if date.fromisoformat(k.split("|")[2]) -
+             date.fromisoformat(k.split("|")[1]) == timedelta(days=6)]
+    best = {DEPTH: 1e9, deep: 1e9}
+    for _ in range(2):
+        for depth in (DEPTH, deep):
+            t0 = time.perf_counter()
+            for topic, lo, hi in weeks:
+                search(store, topic, limit=depth, embedder=embedder, match=True,
+                       filters=SearchFilters(date_from=date.fromisoformat(lo),
+                                             date_to=date.fromisoformat(hi)))
+            best[depth] = min(best[depth], time.perf_counter() - t0)
+    print(f"a week's search with match=True over {len(weeks)} (topic, week): " + ", ".join(
+        f"{d} deep {t / len(weeks) * 1e3:.1f} ms" for d, t in best.items()) +
+        f" (ratio {best[deep] / best[DEPTH]:.2f})")
 
 
 def _hit(f: tuple[str, int, float, float, float | None, bool], near: float, floor: float,

@@ -176,11 +176,10 @@ def _own(store: Store, topic: Topic, embedder: Embedder, topic_words: Sequence[s
          counts: Mapping[str, int]) -> list[str]:
     """The papers that say the topic outright: those among its best keyword matches in the
     whole store that match it with the words close together."""
-    ids = best_matches(store, topic_words, counts)
-    texts = store.texts(ids)
-    sims, _ = similarities(store, topic, ids, embedder)
-    return [i for i in ids if i in texts and i in sims and
-            evidence(topic, PaperText(i, *texts[i]), sims[i]).strict]
+    texts = best_matches(store, topic_words, counts)
+    sims, _ = similarities(store, topic, list(texts), embedder)
+    return [i for i, text in texts.items() if i in sims and
+            evidence(topic, PaperText(i, *text), sims[i]).strict]
 
 
 _vectors: dict[tuple[str, str], Vectors] = {}
