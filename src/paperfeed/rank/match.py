@@ -30,6 +30,7 @@ from paperfeed.index.embedder import Embedder
 from paperfeed.index.vectors import index_for
 from paperfeed.rank.acronyms import Aliases, aliases, as_used, best_matches
 from paperfeed.rank.core import Core, core
+from paperfeed.rank.counts import paper_count
 from paperfeed.rank.query import STOPWORDS, parse_query
 from paperfeed.store import Store
 from paperfeed.store.base import Vectors
@@ -157,7 +158,7 @@ def prepare(store: Store, text: str, embedder: Embedder | None = None) -> Topic:
     parsed = parse_query(text)
     topic_words = list(dict.fromkeys([*parsed.words, *(w for p in parsed.phrases for w in p)]))
     counts = store.term_counts(topic_words) if topic_words else {}
-    topic = Topic(text=parsed.text, weights=weights(topic_words, counts, store.count_papers()),
+    topic = Topic(text=parsed.text, weights=weights(topic_words, counts, paper_count(store)),
                   aliases=aliases(store, topic_words, counts, stem) if counts else Aliases())
     if embedder is None or not parsed.text:
         return topic

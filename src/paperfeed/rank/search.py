@@ -9,7 +9,6 @@ Unlike reciprocal-rank fusion this keeps a paper that one side ranks first near 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -20,6 +19,7 @@ from paperfeed.index.vectors import index_for
 from paperfeed.models import Hit
 from paperfeed.rank import bm25
 from paperfeed.rank.acronyms import spelled_out
+from paperfeed.rank.counts import paper_count
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
 from paperfeed.rank.match import matches_first, only_matching
@@ -322,7 +322,7 @@ class _Scorer:
         counts = dict(self.counts)
         for acronym, form in forms.items():
             counts[acronym] = max(counts[acronym], *(counts[w] for w in form), 0)
-        return bm25.scores(texts, [*self.words, *forms], counts, _paper_count(self.store),
+        return bm25.scores(texts, [*self.words, *forms], counts, paper_count(self.store),
                            pairs=self.pairs)
 
     def rerank(self, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -332,20 +332,6 @@ class _Scorer:
         order = {pid: n for n, (pid, _) in enumerate(ranked)}
         return sorted(((pid, found.get(pid, 0.0)) for pid, _ in ranked),
                       key=lambda r: (-r[1], order[r[0]]))
-
-
-_COUNTS: dict[str, tuple[float, int]] = {}
-COUNT_TTL = 600.0  # seconds a store's paper count is reused for word weights
-
-
-def _paper_count(store: Store) -> int:
-    """How many papers the store holds, counted again every COUNT_TTL seconds (the word
-    weights hardly move while papers arrive, and counting a large table costs a scan)."""
-    now = time.monotonic()
-    cached = _COUNTS.get(store.url)
-    if cached is None or now - cached[0] > COUNT_TTL:
-        cached = _COUNTS[store.url] = (now, store.count_papers())
-    return cached[1]
 
 
 def _ranked(store: Store, tq: TextQuery, dense: _Dense | None, *, mode: str, depth: int,

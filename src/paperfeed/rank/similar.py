@@ -14,6 +14,7 @@ from paperfeed.errors import NotFound
 from paperfeed.index.embedder import Embedder, paper_text
 from paperfeed.index.vectors import index_for
 from paperfeed.models import Hit, Paper
+from paperfeed.rank.counts import paper_count
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
 from paperfeed.rank.query import STOPWORDS
@@ -58,7 +59,7 @@ def most_telling(tf: Mapping[str, int], df: Mapping[str, int], total: int,
 def salient_words(store: Store, paper: Paper, limit: int = SALIENT_WORDS) -> list[str]:
     """Gathers the corpus counts of the paper's words: its most telling ones."""
     tf = paper_words(paper)
-    return most_telling(tf, store.term_counts(list(tf)), store.count_papers(), limit)
+    return most_telling(tf, store.term_counts(list(tf)), paper_count(store), limit)
 
 
 def similar_ranked(store: Store, paper: Paper, *, limit: int, embedder: Embedder | None,
