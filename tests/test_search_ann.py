@@ -3,12 +3,17 @@ threshold, saved by the index step and memory-mapped by the web workers."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from paperfeed.index import ann, matrix
+from paperfeed.index import vectors as vectors_module
 from paperfeed.index.vectors import VectorIndex, save_graph
 from paperfeed.models import Paper
 from paperfeed.store import Store
@@ -217,3 +222,47 @@ def test_paperfeed_index_leaves_the_graph_for_the_web_workers(
         assert not files
         return
     assert len(files) == 1 and "-12-" in files[0].name
+
+
+def _join_builders() -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith("ann-"):
+            thread.join(timeout=60)
+
+
+def test_a_failed_graph_build_is_not_retried_on_every_search(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    vectors = clustered(400)
+    ids = [f"p{i}" for i in range(400)]
+    vi = index(tmp_path, ids, vectors)
+    exact = index(tmp_path / "unused", ids, vectors, threshold=10**9)
+    builds: list[int] = []
+
+    class Broken:
+        def build(self, *args: object) -> None:
+            builds.append(1)
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(vi.ann, "sibling", Broken)
+    for query in vectors[:5]:
+        assert vi.search(query, 10) == exact.search(query, 10)  # exact meanwhile
+        _join_builders()
+    assert builds == [1]
+    monkeypatch.setattr(vectors_module, "RETRY_SECONDS", 0.0)  # due again: tried again
+    vi.search(vectors[0], 10)
+    _join_builders()
+    assert builds == [1, 1]
+
+
+def test_a_save_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f".db-test-100-abc.usearch.{gone.pid}.tmp"
+    live = tmp_path / f".db-test-100-abc.usearch.{os.getpid()}.tmp"
+    for path in (dead, live):
+        path.write_bytes(b"half a graph")
+    vectors = clustered(300)
+    index(tmp_path, [f"p{i}" for i in range(300)], vectors).warm()
+    assert not dead.exists()  # its writer is gone
+    assert live.exists()  # a live process may still be writing it
+    assert list(tmp_path.glob("*.usearch"))  # and the graph was saved

@@ -176,6 +176,7 @@ class Ann:
         """Write the graph under its name (by renaming a finished file, so a process viewing
         an older file keeps reading it) and remove the older files."""
         self.cache_dir.mkdir(parents=True, exist_ok=True)
+        _remove_orphans(self.cache_dir)
         name = f"{self.prefix}-{rows}-{_ids_digest(ids, rows)}.usearch"
         tmp = self.cache_dir / f".{name}.{os.getpid()}.tmp"
         graph.save(str(tmp))
@@ -184,3 +185,22 @@ class Ann:
             if path.name != name:
                 path.unlink(missing_ok=True)
         return self.cache_dir / name
+
+
+def _remove_orphans(cache_dir: Path) -> None:
+    """Delete the half-written files of saves whose process is gone (killed mid-save): each
+    is named after its writer's pid, and a live writer's file is left alone."""
+    for path in cache_dir.glob(".*.tmp"):
+        match = re.fullmatch(r"\..+\.(\d+)\.tmp", path.name)
+        if match and not _alive(int(match[1])):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

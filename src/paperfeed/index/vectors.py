@@ -14,7 +14,9 @@ DESIGN.md "Embeddings" has the measured costs.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +32,9 @@ from paperfeed.store.base import Vectors, VectorSearch, VectorStore
 _CACHE_SIZE = 4  # (store, model) pairs kept per process
 TAIL_ROWS = 50_000  # rows beyond the graph scored exactly (more: the graph is rebuilt)
 GRAPH_LAG = 20_000  # the index step rewrites the graph file once it lacks more rows than this
+RETRY_SECONDS = 600.0  # a graph build that failed is not tried again sooner (searches go exact)
+
+log = logging.getLogger(__name__)
 _cache: OrderedDict[tuple[str, str], VectorSearch] = OrderedDict()
 _cache_lock = threading.Lock()
 
@@ -50,6 +55,7 @@ class VectorIndex:
         self._lock = threading.Lock()
         self._ann_lock = threading.Lock()  # the graph: searched, swapped
         self._ann_busy = False  # a background thread is building a graph
+        self._ann_failed_at = -RETRY_SECONDS  # when a background build last failed (monotonic)
 
     def __len__(self) -> int:
         return len(self._pos)
@@ -134,6 +140,8 @@ class VectorIndex:
             usable = self.ann.graph is not None and n - self.ann.rows <= TAIL_ROWS
             if self._ann_busy or usable:
                 return usable
+            if time.monotonic() - self._ann_failed_at < RETRY_SECONDS:
+                return False  # the last build failed just now: exact until it is due again
             self._ann_busy = True
         threading.Thread(target=self._build_in_background, args=(n,),
                          name=f"ann-{self.model}", daemon=True).start()
@@ -145,6 +153,11 @@ class VectorIndex:
             fresh.build(self._matrix, self._ids, n)
             with self._ann_lock:
                 self.ann = fresh
+        except Exception:  # a thread's error would vanish; searches stay exact meanwhile
+            log.exception("building the %s vector graph failed; retrying in %.0f s",
+                          self.model, RETRY_SECONDS)
+            with self._ann_lock:
+                self._ann_failed_at = time.monotonic()
         finally:
             with self._ann_lock:
                 self._ann_busy = False
