@@ -21,6 +21,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from paperfeed.pids import alive
+
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
@@ -54,22 +56,12 @@ class PgServer:
 PREFIX = "paperfeed-pg-"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _reap_stale() -> None:
     """Stop and remove the clusters of earlier sessions that were killed before cleaning up."""
     for base in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
         owner, postmaster = base / "owner.pid", base / "data" / "postmaster.pid"
         try:
-            if _alive(int(owner.read_text())):
+            if alive(int(owner.read_text())):
                 continue
             if postmaster.exists():
                 os.kill(int(postmaster.read_text().split()[0]), signal.SIGINT)  # fast shutdown

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from paperfeed.pids import alive
 from paperfeed.store.base import Vectors
 
 if TYPE_CHECKING:
@@ -192,15 +193,6 @@ def _remove_orphans(cache_dir: Path) -> None:
     is named after its writer's pid, and a live writer's file is left alone."""
     for path in cache_dir.glob(".*.tmp"):
         match = re.fullmatch(r"\..+\.(\d+)\.tmp", path.name)
-        if match and not _alive(int(match[1])):
+        if match and not alive(int(match[1])):
             path.unlink(missing_ok=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
