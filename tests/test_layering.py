@@ -15,9 +15,9 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "paperfeed"
 # The base every part may use: shapes, errors, settings, and the few pure checks that must be
-# one function everywhere (safe links, e-mail addresses, LaTeX as text) and process-wide
-# logging set-up.
-BASE = {"models", "errors", "config", "safeurl", "addresses", "logs", "plaintext"}
+# one function everywhere (safe links, e-mail addresses, LaTeX as text, whether a process is
+# alive) and process-wide logging set-up.
+BASE = {"models", "errors", "config", "safeurl", "addresses", "logs", "plaintext", "pids"}
 # What each part may import besides itself; anything not named here is at the top (cli,
 # worker, transfer, __main__) and may import everything.
 ALLOWED: dict[str, set[str]] = {
@@ -28,6 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "signing": {"errors"},
     "safeurl": set(),
     "addresses": set(),
+    "pids": set(),
     "logs": {"config", "errors", "models"},
     "store": BASE,
     "ingest": BASE | {"store"},
