@@ -114,6 +114,13 @@ def rare_words(words: Sequence[str], counts: Mapping[str, int],
     return tuple(chosen)
 
 
+def papers_per_word(words: Sequence[str], matched: Mapping[str, int],
+                    known: Mapping[str, int]) -> dict[str, int]:
+    """Papers per word: the full-text match count, or the vocabulary's count where that is
+    larger (match counts stop at a cap; the vocabulary counts exact words only)."""
+    return {w: max(matched.get(w, 0), known.get(w, 0)) for w in words}
+
+
 def text_query(parsed: ParsedQuery, filters: SearchFilters,
                fixes: Mapping[str, str] | None = None, known: Mapping[str, int] | None = None,
                matched: Mapping[str, int] | None = None) -> TextQuery:
@@ -125,8 +132,7 @@ def text_query(parsed: ParsedQuery, filters: SearchFilters,
     years = (date(parsed.year_from, 1, 1) if parsed.year_from else None,
              date(parsed.year_to, 12, 31) if parsed.year_to else None)
     return TextQuery(
-        any_of=rare_words(fixed, {w: max((matched or {}).get(w, 0), known.get(w, 0))
-                                  for w in fixed}),
+        any_of=rare_words(fixed, papers_per_word(fixed, matched or {}, known)),
         all_of=parsed.phrases,
         none_of=parsed.excluded,
         authors=parsed.authors,
@@ -308,8 +314,7 @@ class _Scorer:
                                         for f in _spellings(w, fixes, known)))
         self.acronyms = [a for a in parsed.acronyms if 0 < known.get(a, 0) <= KEYWORD_BUDGET
                          and a not in self.words]
-        self.counts = {w: max(matched.get(w, 0), known.get(w, 0))
-                       for w in [*self.words, *self.acronyms]}
+        self.counts = papers_per_word([*self.words, *self.acronyms], matched, known)
         fix = {w: fixes[w] for w in fixes if known.get(w, 0) == 0}
         self.pairs = [(fix.get(a, a), fix.get(b, b)) for a, b in parsed.pairs]
 
