@@ -96,8 +96,9 @@ def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZ
         embedded = embed_pending(store, embedder, batch_size=batch_size, limit=limit,
                                  deadline=deadline, progress=told)
         store.build_vector_index(embedder.name)  # PostgreSQL: HNSW once the vectors are in
-        if embedded:
-            save_graph(store, embedder.name)  # SQLite, big archives: the web workers' graph
+        # SQLite, big archives: the web workers' graph, also when nothing was left to embed
+        # (a run killed after its vectors, before or while saving the graph)
+        save_graph(store, embedder.name)
     counted, cards, term_rows = derive(store, steps=steps, deadline=deadline, on_step=on_step)
     return IndexReport(model=embedder.name, embedded=embedded, vocabulary_papers=counted,
                        cards=cards, term_rows=term_rows)
