@@ -11,7 +11,10 @@ bench/big_archive.py make them) is imported twice, each into a fresh database in
              per --every papers, to see what grows with the size of the database
 
     .venv/bin/python bench/import_scale.py --size 700000 --dir /work/tmp-bigbox-import
-        [--runs fts,paperfeed] [--src <older tree>/src ...]
+        [--runs fts,paperfeed] [--src <older tree>/src ...] [--keep <path>.db]
+
+--keep moves the last paperfeed run's database to the path given (for indexing and serving
+it afterwards, as bench/big_archive.py does) instead of deleting it.
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ def main() -> None:
     parser.add_argument("--src", type=Path, action="append", default=[],
                         help="another tree's src/ for a paperfeed run (repeatable: one run "
                              "each, labelled by its parent directory's name)")
+    parser.add_argument("--keep", type=Path, help="keep the last paperfeed run's database here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     big = args.dir / f"snapshot-{args.size}.json"
@@ -149,7 +153,10 @@ def main() -> None:
             print(f"{run} / FTS5-only ceiling, by writer CPU: {ratio:.2f}x")
     for name in ("fts.db", "pf.db"):
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{args.dir / name}{suffix}").unlink(missing_ok=True)
+            path = Path(f"{args.dir / name}{suffix}")
+            if args.keep and name == "pf.db" and path.exists():
+                path.replace(f"{args.keep}{suffix}")
+            path.unlink(missing_ok=True)
     (args.dir / f"results-{int(time.time())}.json").write_text(json.dumps(results, indent=1))
     print(json.dumps({k: v for k, v in results.items() if k != "machine"}, indent=1))
 
