@@ -10,10 +10,14 @@ stopped run goes on where it stopped):
            (a kill mid-run must leave a consistent store); the papers it did not reach get
            their original's real vector plus noise (as bench/search_latency.py
            --vectors-from does), the measured rate says how long the real thing takes
-  graph    the HNSW graph the web workers use, built once and saved (time, peak memory)
+  graph    the HNSW graph the web workers view, written by `paperfeed index --only vectors`
+           once every paper has a vector (time, peak memory, file size)
+  derive   the derived index steps (spelling, cards, terms), each in a child for at most
+           --derive-seconds: papers done, rate, and the projected time for the whole archive
   serve    `paperfeed serve` (1 worker): resident memory, home, paper page and hybrid search
            latency over HTTP; then a day of 2,000 new papers: ingest, `paperfeed index
-           --only vectors`, and the time until the server finds them by meaning
+           --only vectors`, and the time until the server finds them by keyword and by
+           meaning
   worker   one `paperfeed worker --once` round (embed step, bounded): its peak memory
   search   hybrid p50/p99 in process, as bench/search_latency.py measures them at 1 M
 
@@ -47,7 +51,7 @@ sys.path.insert(0, str(BENCH))
 import ingest as snapshot_bench  # noqa: E402
 
 MODEL = "minilm-static-256"
-STEPS = ("import", "vectors", "graph", "serve", "worker", "search")
+STEPS = ("import", "vectors", "graph", "derive", "serve", "worker", "search")
 NOISE = 0.05  # as bench/search_latency.py
 
 
@@ -177,30 +181,54 @@ def _fill_with_copies(run: Run) -> int:
     return done
 
 
-GRAPH = """
-import sys, time
-from paperfeed.index.vectors import index_for
+def step_graph(run: Run) -> None:
+    """The graph the web workers view, written as the index step writes it: `paperfeed index
+    --only vectors` with every vector in (nothing to embed, so its time is the graph's);
+    stopped after --graph-timeout seconds."""
+    from paperfeed.index.embedder import default_cache_dir
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(run.paperfeed("index", "--model", MODEL, "--only", "vectors"),
+                            env=run.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    code, rss = watch(proc, run.args.graph_timeout)
+    files = list((default_cache_dir() / "ann").glob("*.usearch"))
+    newest = max(files, key=lambda p: p.stat().st_mtime) if files else None
+    figures: dict[str, Any] = {"exit": code, "seconds": time.perf_counter() - start,
+                               "peak_rss_mb": rss, "file": str(newest),
+                               "file_bytes": newest.stat().st_size if newest else None}
+    run.save("graph", figures)
+
+
+DERIVE = """
+import json, sys, time
+from paperfeed.index.build import derive
+from paperfeed.index.term_rows import pending_terms
 from paperfeed.store import open_store
-store = open_store(sys.argv[1])
-t = time.perf_counter(); index = index_for(store, sys.argv[2]); loaded = time.perf_counter() - t
-index.warm(); print(loaded, time.perf_counter() - t, len(index))
+store, step = open_store(sys.argv[1]), sys.argv[2]
+left = {"cards": store.count_pending_cards, "terms": lambda: pending_terms(store)}.get(step)
+before = left() if left else store.count_papers()
+t, c = time.perf_counter(), time.process_time()
+done = derive(store, steps=[step], deadline=time.monotonic() + float(sys.argv[3]))
+print(json.dumps({"done": max(done), "seconds": time.perf_counter() - t,
+                  "cpu_seconds": time.process_time() - c, "pending_before": before}))
 """
 
 
-def step_graph(run: Run) -> None:
-    """Build (or load) the graph in a child; stopped after --graph-timeout seconds."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", GRAPH, f"sqlite:///{run.db}", MODEL],
-                            env=run.env(), stdout=subprocess.PIPE, text=True)
-    code, rss = watch(proc, run.args.graph_timeout)
-    out = proc.stdout.read() if proc.stdout and code is not None else ""
-    figures: dict[str, Any] = {"exit": code, "seconds": time.perf_counter() - start,
-                               "peak_rss_mb": rss, "finished": bool(out)}
-    if out:
-        loaded, total, rows = out.split()
-        figures |= {"load_seconds": float(loaded), "load_and_build_seconds": float(total),
-                    "rows": int(rows)}
-    run.save("graph", figures)
+def step_derive(run: Run) -> None:
+    """Each derived step for at most --derive-seconds (each batch commits; the rest waits
+    for the next run): its rate and the time the whole backlog would take at that rate."""
+    figures: dict[str, Any] = {}
+    for step in ("spelling", "cards", "terms"):
+        proc = subprocess.Popen([sys.executable, "-c", DERIVE, f"sqlite:///{run.db}", step,
+                                 str(run.args.derive_seconds)],
+                                env=run.env(), stdout=subprocess.PIPE, text=True)
+        code, rss = watch(proc)
+        out = json.loads(proc.stdout.read() if proc.stdout else "{}")
+        rate = out["done"] / out["seconds"] if out.get("done") else None
+        figures[step] = {"exit": code, "peak_rss_mb": rss, "rate": rate, **out,
+                         "projected_seconds": out["pending_before"] / rate if rate else None}
+        print(step, figures[step], flush=True)
+    run.save("derive", figures)
 
 
 def _get(url: str) -> tuple[float, bytes]:
@@ -281,27 +309,36 @@ def _new_day(run: Run, base: str) -> dict[str, Any]:
             listed = {**record, "published": today}
             out.write(json.dumps(snapshot_bench.to_snapshot(listed, f"7100.{n:05d}")) + "\n")
     figures: dict[str, Any] = {}
+    probes = [(f"7100.{n:05d}", corpus[n]["title"]) for n in (0, 777, 1999)]
     start = time.perf_counter()
     subprocess.run(run.paperfeed("ingest", "snapshot", str(path)), env=run.env(), check=True,
                    capture_output=True)
     figures["ingest_seconds"] = time.perf_counter() - start
+    figures["keyword"] = _found_by(base, "keyword", start, probes)  # full text: the import's
+    t = time.perf_counter()
     subprocess.run(run.paperfeed("index", "--model", MODEL, "--only", "vectors"),
                    env=run.env(), check=True, capture_output=True)
-    figures["index_seconds"] = time.perf_counter() - start - figures["ingest_seconds"]
-    probes = [(f"7100.{n:05d}", corpus[n]["title"]) for n in (0, 777, 1999)]
+    figures["index_seconds"] = time.perf_counter() - t
+    figures["semantic"] = _found_by(base, "semantic", start, probes)
+    return figures
+
+
+def _found_by(base: str, mode: str, start: float,
+              probes: list[tuple[str, str]]) -> dict[str, Any]:
+    """Poll the server's search in mode until each probe's title finds its paper: seconds
+    since start (the new day's file arriving) for each, and for the last."""
     found: dict[str, float] = {}
     while len(found) < len(probes) and time.perf_counter() - start < 600:
         for pid, title in probes:
             if pid in found:
                 continue
-            _, body = _get(f"{base}/api/v1/search?mode=semantic&limit=50&q="
+            _, body = _get(f"{base}/api/v1/search?mode={mode}&limit=50&q="
                            f"{urllib.parse.quote(title)}")
             if pid in body.decode():
                 found[pid] = time.perf_counter() - start
         time.sleep(0.5)
-    figures["searchable_seconds"] = max(found.values()) if len(found) == len(probes) else None
-    figures["found"] = found
-    return figures
+    return {"searchable_seconds": max(found.values()) if len(found) == len(probes) else None,
+            "found": found}
 
 
 def step_worker(run: Run) -> None:
@@ -351,6 +388,8 @@ def main() -> None:
     parser.add_argument("--steps", default=",".join(STEPS))
     parser.add_argument("--embed-seconds", type=float, default=600)
     parser.add_argument("--worker-seconds", type=float, default=60)
+    parser.add_argument("--derive-seconds", type=float, default=300,
+                        help="time given to each derived step")
     parser.add_argument("--graph-timeout", type=float, default=0, help="0: no limit")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--again", action="store_true", help="redo steps already recorded")
