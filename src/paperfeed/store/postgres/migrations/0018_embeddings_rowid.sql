@@ -1,0 +1,3 @@
+-- Nothing to do on PostgreSQL: vectors are stored out of line (TOAST) already. SQLite's
+-- migration of the same number moves them out of a WITHOUT ROWID table whose rows spilled
+-- into overflow pages.
