@@ -82,19 +82,23 @@ class Run:
         return [sys.executable, "-m", "paperfeed", *args]
 
 
-def watch(proc: subprocess.Popen[Any], timeout: float = 0) -> tuple[int | None, float]:
+def watch(proc: subprocess.Popen[Any], timeout: float = 0) -> tuple[int | None, float, float]:
     """Wait for a child (SIGKILL after timeout seconds; 0: no limit): its exit status (None
-    when killed) and its peak resident memory in MB, read from /proc every second."""
-    start, peak = time.perf_counter(), 0.0
+    when killed), its peak resident memory in MB and its CPU seconds (user + system, as last
+    read from /proc, every second)."""
+    start, peak, cpu = time.perf_counter(), 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
     while True:
-        with contextlib.suppress(OSError, KeyError):
+        with contextlib.suppress(OSError, KeyError, IndexError, ValueError):
             peak = max(peak, _status_mb(proc.pid, "VmHWM"))
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / tick
         if proc.poll() is not None:
-            return proc.returncode, peak
+            return proc.returncode, peak, cpu
         if timeout and time.perf_counter() - start > timeout:
             proc.kill()
             proc.wait()
-            return None, peak
+            return None, peak, cpu
         time.sleep(1)
 
 
@@ -131,13 +135,14 @@ def step_vectors(run: Run) -> None:
     start = time.perf_counter()
     proc = subprocess.Popen(run.paperfeed("index", "--model", MODEL, "--only", "vectors"),
                             env=run.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    code, rss = watch(proc, run.args.embed_seconds)
+    code, rss, cpu = watch(proc, run.args.embed_seconds)
     killed = code is None
     took = time.perf_counter() - start
     embedded = _count_vectors(run.db) - before
     total = _count_papers(run.db)
     figures: dict[str, Any] = {"seconds": took, "embedded": embedded, "killed": killed,
-                               "rate": embedded / took, "peak_rss_mb": rss, "papers": total}
+                               "rate": embedded / took, "peak_rss_mb": rss, "papers": total,
+                               "cpu_seconds": cpu, "rate_per_cpu_second": embedded / cpu}
     figures["extrapolated_full_seconds"] = total / figures["rate"] if embedded else None
     start = time.perf_counter()
     figures["copied"] = _fill_with_copies(run)
@@ -190,11 +195,11 @@ def step_graph(run: Run) -> None:
     start = time.perf_counter()
     proc = subprocess.Popen(run.paperfeed("index", "--model", MODEL, "--only", "vectors"),
                             env=run.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    code, rss = watch(proc, run.args.graph_timeout)
+    code, rss, cpu = watch(proc, run.args.graph_timeout)
     files = list((default_cache_dir() / "ann").glob("*.usearch"))
     newest = max(files, key=lambda p: p.stat().st_mtime) if files else None
     figures: dict[str, Any] = {"exit": code, "seconds": time.perf_counter() - start,
-                               "peak_rss_mb": rss, "file": str(newest),
+                               "peak_rss_mb": rss, "cpu_seconds": cpu, "file": str(newest),
                                "file_bytes": newest.stat().st_size if newest else None}
     run.save("graph", figures)
 
@@ -222,10 +227,10 @@ def step_derive(run: Run) -> None:
         proc = subprocess.Popen([sys.executable, "-c", DERIVE, f"sqlite:///{run.db}", step,
                                  str(run.args.derive_seconds)],
                                 env=run.env(), stdout=subprocess.PIPE, text=True)
-        code, rss = watch(proc)
+        code, rss, cpu = watch(proc)
         out = json.loads(proc.stdout.read() if proc.stdout else "{}")
         rate = out["done"] / out["seconds"] if out.get("done") else None
-        figures[step] = {"exit": code, "peak_rss_mb": rss, "rate": rate, **out,
+        figures[step] = {"exit": code, "peak_rss_mb": rss, "rate": rate, "child_cpu": cpu, **out,
                          "projected_seconds": out["pending_before"] / rate if rate else None}
         print(step, figures[step], flush=True)
     run.save("derive", figures)
@@ -347,9 +352,10 @@ def step_worker(run: Run) -> None:
         PAPERFEED_WORKER_EMBED_SECONDS=str(run.args.worker_seconds)),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     start = time.perf_counter()
-    code, rss = watch(proc)
+    code, rss, cpu = watch(proc)
     run.save("worker", {"exit": code, "seconds": time.perf_counter() - start,
-                        "peak_rss_mb": rss, "round_budget_seconds": run.args.worker_seconds})
+                        "peak_rss_mb": rss, "cpu_seconds": cpu,
+                        "round_budget_seconds": run.args.worker_seconds})
 
 
 SEARCH = """
@@ -375,9 +381,10 @@ def step_search(run: Run) -> None:
     proc = subprocess.Popen([sys.executable, "-c", SEARCH, f"sqlite:///{run.db}", MODEL,
                              str(BENCH), str(run.args.queries)],
                             env=run.env(), stdout=subprocess.PIPE, text=True)
-    code, rss = watch(proc)
+    code, rss, cpu = watch(proc)
     out = proc.stdout.read() if proc.stdout else "{}"
-    run.save("search", {"exit": code, "peak_rss_mb": rss, **json.loads(out or "{}")})
+    run.save("search", {"exit": code, "peak_rss_mb": rss, "cpu_seconds": cpu,
+                        **json.loads(out or "{}")})
 
 
 def main() -> None:

@@ -65,6 +65,28 @@ def test_an_interrupted_run_embeds_the_newest_and_a_rerun_the_rest(
     assert store.pending_embeddings(embedder.name, limit=10) == []
 
 
+def test_a_run_stops_when_the_pending_papers_are_done(
+        store: Store, papers: list[Paper], embedder: Embedder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing pending: no walk over the papers looking for some; a new day's papers: one
+    batch, not a last walk that finds nothing (each walk reads every paper's key)."""
+    build_index(store, embedder, steps=("vectors",))
+    asked: list[int] = []
+    real = store.pending_embeddings
+
+    def counted(*args: object, **kwargs: object) -> object:
+        asked.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "pending_embeddings", counted)
+    assert build_index(store, embedder, steps=("vectors",)).embedded == 0
+    assert asked == []
+    store.upsert_papers([_paper(200 + n, date(2026, 8, 22)) for n in range(3)])
+    assert build_index(store, embedder, steps=("vectors",)).embedded == 3
+    assert asked == [1]
+    assert store.count_pending_embeddings(embedder.name) == 0
+
+
 def test_no_time_left_embeds_nothing_and_loses_nothing(
         store: Store, papers: list[Paper], embedder: Embedder) -> None:
     assert build_index(store, embedder, seconds=0).embedded == 0

@@ -11,8 +11,8 @@ import pytest
 
 from paperfeed.models import Paper
 from paperfeed.store import open_store
-from paperfeed.store.sqlite import connection
 from paperfeed.store.sql.migrations import load_migrations
+from paperfeed.store.sqlite import connection
 
 DIM = 256
 

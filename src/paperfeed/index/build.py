@@ -90,10 +90,12 @@ def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZ
     deadline = None if seconds is None else time.monotonic() + seconds
     embedded = 0
     if "vectors" in steps:
+        # the count is two index counts; stopping at it spares the walk over every paper
+        # that finds nothing more to embed (minutes for millions of papers)
         pending = store.count_pending_embeddings(embedder.name)
-        told = progress if on_step is None else on_step(
-            "vectors", pending if limit is None else min(limit, pending))
-        embedded = embed_pending(store, embedder, batch_size=batch_size, limit=limit,
+        wanted = pending if limit is None else min(limit, pending)
+        told = progress if on_step is None else on_step("vectors", wanted)
+        embedded = embed_pending(store, embedder, batch_size=batch_size, limit=wanted,
                                  deadline=deadline, progress=told)
         store.build_vector_index(embedder.name)  # PostgreSQL: HNSW once the vectors are in
         # SQLite, big archives: the web workers' graph, also when nothing was left to embed
