@@ -16,7 +16,11 @@ is the predicate without the route by the topic's core (rank/core.py), on the sa
 
     .venv/bin/python bench/topic_match.py --db /tmp/slice.db [--build-slice 2026-07-01]
         [--model minilm-static-256] [--sample-days 60 --sample-weeks 20] [--sweep]
-        [--rankings /tmp/rankings.json] [--week-depth 300]
+        [--rankings /tmp/rankings.json] [--week-depth 300] [--read bench/topic_match_read.tsv]
+
+Every figure is given twice: against the rules, and against the rules corrected by reading
+(--read: papers judged by reading title and abstract, one verdict per topic and paper,
+overriding the rules for that pair; "claims read" says how many claimed papers have one).
 
 --build-slice imports the corpus's papers listed on or after the date into --db (a new
 file) and embeds them with --model; otherwise --db must be a copy of a database already
@@ -115,12 +119,37 @@ class Tally:
             self.empty_windows += 1
             self.empty_kept += not claimed
 
-    def row(self) -> str:
+    def pr(self) -> str:
         p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
         r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-        e = self.empty_kept / self.empty_windows if self.empty_windows else 1.0
-        return (f"{p:.3f} | {r:.3f} | {self.empty_kept}/{self.empty_windows} ({e:.2f}) | "
-                f"{self.tp} / {self.fp} / {self.fn}")
+        return f"{p:.3f} / {r:.3f}"
+
+    def empty(self) -> str:
+        return f"{self.empty_kept}/{self.empty_windows}"
+
+    def counts(self) -> str:
+        return f"{self.tp} / {self.fp} / {self.fn}"
+
+
+@dataclass
+class Judged:
+    """Adds one (topic, window)'s claims to the tallies against the rules and against the
+    rules corrected by reading, and counts the claims reading judged."""
+
+    tallies: dict[tuple[str, int, str, str], Tally]
+    seen: dict[tuple[str, int, str], list[int]]
+    verdicts: dict[tuple[str, str], bool]
+    where: tuple[str, int]
+    topic: str
+    fit: set[str]
+    fit_read: set[str]
+
+    def __call__(self, name: str, claimed: set[str]) -> None:
+        part, size = self.where
+        self.tallies[(part, size, name, "rules")].add(claimed, self.fit)
+        self.tallies[(part, size, name, "read")].add(claimed, self.fit_read)
+        self.seen[(part, size, name)][0] += sum((self.topic, i) in self.verdicts for i in claimed)
+        self.seen[(part, size, name)][1] += len(claimed)
 
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])")
@@ -137,6 +166,30 @@ def fits(rules: dict[str, list[str]], title: str, abstract: str) -> dict[str, bo
     return {t: all(re.search(p, text, re.I) for p in pats) and
             any(all(re.search(p, s, re.I) for p in pats) for s in parts)
             for t, pats in rules.items()}
+
+
+def read_verdicts(path: Path) -> dict[tuple[str, str], bool]:
+    """(topic, paper id) -> whether it fits, as judged by reading title and abstract."""
+    out = {}
+    for line in path.read_text().splitlines():
+        if line and not line.startswith("#"):
+            topic, pid, verdict, _reason = line.split("\t", 3)
+            out[(topic, pid)] = verdict == "yes"
+    return out
+
+
+def corrected(truth: dict[str, dict[date, set[str]]], verdicts: dict[tuple[str, str], bool],
+              store: Any) -> dict[str, dict[date, set[str]]]:
+    """The rules' fits with every paper judged by reading put where reading put it."""
+    out = {t: {d: set(ids) for d, ids in by_day.items()} for t, by_day in truth.items()}
+    day = {p.id: p.day for p in store.get_papers(list({pid for _, pid in verdicts}))}
+    for (topic, pid), ok in verdicts.items():
+        by_day = out.setdefault(topic, {})
+        for ids in by_day.values():
+            ids.discard(pid)
+        if ok and day.get(pid) is not None:
+            by_day.setdefault(day[pid], set()).add(pid)
+    return out
 
 
 def build_slice(db: Path, since: date, model: str) -> None:
@@ -174,6 +227,8 @@ def main() -> None:
     ap.add_argument("--model", default="minilm-static-256")
     ap.add_argument("--sample-days", type=int)
     ap.add_argument("--sample-weeks", type=int)
+    ap.add_argument("--read", type=Path, default=REPO / "bench" / "topic_match_read.tsv",
+                    help="verdicts by reading (topic, paper id, yes/no, reason; tab-separated)")
     ap.add_argument("--dump", type=Path,
                     help="write (topic, window days, paper, similarity, fits) per candidate")
     ap.add_argument("--sweep", action="store_true", help="print a threshold grid (TUNE)")
@@ -212,12 +267,15 @@ def run(args: argparse.Namespace) -> None:
         for topic, ok in fits(rules, paper.title, paper.abstract).items():
             if ok:
                 truth[topic][paper.day].add(paper.id)
+    verdicts = read_verdicts(args.read) if args.read.exists() else {}
+    read_truth = corrected(truth, verdicts, store)
     rng = random.Random(0)
     print(f"papers: {store.count_papers()}, days: {len(days)}, model: {args.model}, "
           f"{platform.processor() or platform.machine()}, python {platform.python_version()}")
     features: list[tuple[str, int, float, float, float | None, bool]] = []
     dump: list[tuple[str, int, str, float | None, bool]] = []
-    tallies: dict[tuple[str, int, str], Tally] = defaultdict(Tally)
+    tallies: dict[tuple[str, int, str, str], Tally] = defaultdict(Tally)
+    seen: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0])
     kept: dict[str, list[str]] = {}
     if args.rankings and args.rankings.exists():
         kept = json.loads(args.rankings.read_text())
@@ -227,6 +285,9 @@ def run(args: argparse.Namespace) -> None:
             for topic in rules:
                 part = "tune" if topic in TUNE else "held"
                 fit = {pid for d, ids in truth[topic].items() if lo <= d <= hi for pid in ids}
+                fit_read = {pid for d, ids in read_truth.get(topic, {}).items()
+                            if lo <= d <= hi for pid in ids}
+                tally = Judged(tallies, seen, verdicts, (part, size), topic, fit, fit_read)
                 key = f"{topic}|{lo}|{hi}"
                 depth = DEPTH if size == 1 else args.week_depth
                 if key not in kept:
@@ -234,8 +295,7 @@ def run(args: argparse.Namespace) -> None:
                                     filters=SearchFilters(date_from=lo, date_to=hi))
                     kept[key] = [h.paper.id for h in result.hits]
                 ranked = store.get_papers(kept[key])
-                tallies[(part, size, "today: top 10")].add(
-                    {p.id for p in ranked[:FOR_YOU]}, fit)
+                tally("today: top 10", {p.id for p in ranked[:FOR_YOU]})
                 prepared = match.prepare(store, topic, embedder)
                 sims, near_core = match.similarities(store, prepared, [p.id for p in ranked],
                                                      embedder)
@@ -248,27 +308,28 @@ def run(args: argparse.Namespace) -> None:
                         claimed.add(p.id)
                     if ev.strict:
                         strict.add(p.id)
-                tallies[(part, size, "match")].add(claimed, fit)
-                tallies[(part, size, "match, words close only")].add(strict, fit)
-                tallies[(part, size, "match, first 10")].add(
-                    set([p.id for p in ranked if p.id in claimed][:FOR_YOU]), fit)
-                tallies[(part, size, "fits, not ranked")].add(
-                    {p.id for p in ranked}, fit)
+                tally("match", claimed)
+                tally("match, words close only", strict)
+                tally("match, first 10", set([p.id for p in ranked if p.id in claimed][:FOR_YOU]))
+                tally("fits, not ranked", {p.id for p in ranked})
     print(f"{time.perf_counter() - started:.0f} s of searching")
     if args.rankings:
         args.rankings.write_text(json.dumps(kept))
-    print("| topics | window | claim | precision | recall | empty kept | TP / FP / FN |")
-    print("|---|---|---|---|---|---|---|")
-    for (part, size, name), tally in sorted(tallies.items()):
+    print(f"verdicts by reading: {len(verdicts)} ({args.read.name})")
+    print("| topics | window | claim | rules: precision / recall | read: precision / recall | "
+          "empty kept, rules; read | TP / FP / FN, rules; read | claims read |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (part, size, name), (read, total) in sorted(seen.items()):
         if name == "fits, not ranked":
             continue
-        label = "day" if size == 1 else "week"
-        print(f"| {part} | {label} | {name} | {tally.row()} |")
+        by, rd = tallies[(part, size, name, "rules")], tallies[(part, size, name, "read")]
+        print(f"| {part} | {'day' if size == 1 else 'week'} | {name} | {by.pr()} | {rd.pr()} | "
+              f"{by.empty()}; {rd.empty()} | {by.counts()}; {rd.counts()} | {read}/{total} |")
     for part in ("tune", "held"):
         for size in (1, 7):
-            t = tallies[(part, size, "fits, not ranked")]
-            print(f"{part} {size}d: fitting papers ranked: "
-                  f"{t.tp}/{t.tp + t.fn}")
+            t, r = (tallies[(part, size, "fits, not ranked", j)] for j in ("rules", "read"))
+            print(f"{part} {size}d: fitting papers ranked: {t.tp}/{t.tp + t.fn} (rules), "
+                  f"{r.tp}/{r.tp + r.fn} (read)")
     cost(store, embedder, kept, rules)
     if args.depth_cost:
         depth_cost(store, embedder, kept, args.week_depth)
