@@ -30,7 +30,8 @@ from paperfeed.ingest.jsonl import SOURCE, read_jsonl
 from paperfeed.ingest.run import import_records
 from paperfeed.models import Preferences
 from paperfeed.rank.foryou import for_you
-from paperfeed.rank.match import Evidence
+from paperfeed.rank import match
+from paperfeed.rank.match import Evidence, PaperText
 from paperfeed.rank.search import SearchFilters, search
 from paperfeed.store import Store
 from paperfeed.web.app import create_app
@@ -118,6 +119,19 @@ def test_words_close_together_match_unless_the_paper_is_less_similar_than_usual(
     assert not Evidence(coverage=1.0, near=1.0, z=-0.5).matches  # the words, about else
     assert not Evidence(coverage=1.0, near=0.6, z=6.0).matches  # near in meaning only
     assert Evidence(coverage=1.0, near=0.0, z=None).matches  # no vectors: every word
+
+
+def test_a_paper_naming_the_topic_only_past_its_opening_sentences_does_not_match(
+        store: Store, thousand: list[str], static: Embedder) -> None:
+    topic = match.prepare(store, TOPIC, static)
+    opening = ("We measure the energy large language models use when serving requests. "
+               "Latency and throughput vary across hardware. We profile four GPUs.")
+    later = " We also report results with speculative decoding enabled."
+    uses = PaperText("x1", "The energy cost of serving language models", opening + later)
+    about = PaperText("x2", "The energy cost of speculative decoding", opening + later)
+    assert match.evidence(topic, uses, 1.0).coverage == pytest.approx(1.0)
+    assert not match.evidence(topic, uses, 1.0).matches  # it uses the topic, about else
+    assert match.evidence(topic, about, 1.0).matches
 
 
 def test_a_topic_with_two_fitting_papers_among_1000_lists_those_two(

@@ -4,7 +4,9 @@ Search ranks every paper, and the nearest ones are always there to show; a diges
 "matches topic", a topic feed and a result count must only claim papers that fit. The
 evidence: the topic's informative words (each weighted by idf, so "models" counts little
 and "protein" much) found close together in one sentence of the title or abstract, an
-acronym the topic's papers define counting as its words (rank/acronyms.py); and,
+acronym the topic's papers define counting as its words (rank/acronyms.py), in the sentences
+that say what a paper is about: its title and the abstract's first sentences (a paper that
+names a topic only further on uses it, evaluates on it or cites it as background); and,
 when the topic has a vector, how unusually similar the paper is to it for the model that
 made the vectors (a z-score against the topic's similarities to papers in
 general; index/calibration.py). A paper naming every word in one sentence, only far apart,
@@ -41,6 +43,7 @@ FLOOR = 0.0  # ... and a similarity above the topic's usual: z >= this (when it 
 KEYWORD_ONLY = 0.99  # share needed anywhere when there is no vector: every word
 CORE_FLOOR = 3.0  # or every word in one sentence, any distance, and this z to the topic's core
 SPAN = 1  # words are close when within the topic's word count + SPAN content words
+OPENING = 4  # sentences read for the topic's words together: the title and the first three
 
 _local = threading.local()  # PyStemmer documents its stemmers as not thread-safe: one per thread
 _VOWELS = frozenset("aeiouy")
@@ -119,9 +122,9 @@ class Evidence:
     """Why a paper does or does not match a topic."""
 
     coverage: float  # share of the topic's word weight anywhere in title and abstract
-    near: float  # the same within one sentence, the words close together
+    near: float  # the same within one sentence of the opening, the words close together
     z: float | None  # similarity on the topic's yardstick (None: no vector)
-    sentence: float = 0.0  # the same within one sentence, at any distance
+    sentence: float = 0.0  # the same within one sentence of the opening, at any distance
     core: float | None = None  # similarity to the topic's core on its yardstick (None: no core)
 
     @property
@@ -208,7 +211,8 @@ def evidence(topic: Topic, paper: Text, similarity: float | None,
     seq = places(topic, stems, as_used(topic.aliases, stems, paper.title, paper.abstract, stem))
     have = set().union(*(p for p in seq if p))
     coverage = sum(topic.weights[s] for s in have) / total
-    near = _near(topic.weights, seq, len(topic.weights) + SPAN) / total
+    opening = _opening(seq)
+    near = _near(topic.weights, opening, len(topic.weights) + SPAN) / total
     z = None
     if similarity is not None and topic.scale is not None:
         z = topic.scale.z(similarity)
@@ -216,7 +220,18 @@ def evidence(topic: Topic, paper: Text, similarity: float | None,
     if core_similarity is not None and topic.core is not None:
         close = topic.core.z(core_similarity)
     return Evidence(coverage=coverage, near=near, z=z,
-                    sentence=_sentence(topic.weights, seq) / total, core=close)
+                    sentence=_sentence(topic.weights, opening) / total, core=close)
+
+
+def _opening(seq: Sequence[frozenset[str] | None]) -> Sequence[frozenset[str] | None]:
+    """seq up to the end of its OPENING-th sentence (tokens() ends each with None)."""
+    ends = 0
+    for i, s in enumerate(seq):
+        if s is None:
+            ends += 1
+            if ends == OPENING:
+                return seq[:i + 1]
+    return seq
 
 
 def places(topic: Topic, seq: Sequence[str | None],
