@@ -29,8 +29,8 @@ from paperfeed.index.embedder import Embedder, load_embedder
 from paperfeed.ingest.jsonl import SOURCE, read_jsonl
 from paperfeed.ingest.run import import_records
 from paperfeed.models import Preferences
-from paperfeed.rank.foryou import for_you
 from paperfeed.rank import match
+from paperfeed.rank.foryou import for_you
 from paperfeed.rank.match import Evidence, PaperText
 from paperfeed.rank.search import SearchFilters, search
 from paperfeed.store import Store
