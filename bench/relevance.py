@@ -26,7 +26,8 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -135,6 +136,18 @@ def append_results(title: str, report: str, started: float) -> None:
               f"Run time: {time.time() - started:.0f} s\n\n")
     with (REPO / "bench" / "RESULTS.md").open("a", encoding="utf-8") as f:
         f.write(header + report + "\n")
+
+
+@contextmanager
+def no_keyword_index() -> Iterator[None]:
+    """Search reads the database's full text inside, as an instance without a keyword index
+    (index/keyword_index.py) does: the same-run baseline of the index."""
+    saved = rank_search.keyword_index_for
+    rank_search.keyword_index_for = lambda store: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        rank_search.keyword_index_for = saved
 
 
 def machine() -> str:

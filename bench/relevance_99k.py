@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from paperfeed.index.embedder import Embedder, load_embedder
+from paperfeed.index.keyword_index import keyword_index_for
 from paperfeed.index.vectors import VectorIndex, index_for
 from paperfeed.rank import search as rank_search
 from paperfeed.rank.evaluate import Judged, Scores, evaluate, load_judged
@@ -46,7 +47,7 @@ from paperfeed.store.terms import words
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
-from relevance import SHARED, machine, table  # noqa: E402
+from relevance import SHARED, machine, no_keyword_index, table  # noqa: E402
 
 Run = Callable[[str], Sequence[str]]
 DEPTH = 100
@@ -155,13 +156,25 @@ def runs(store: Store, embedder: Embedder, peers: Peers) -> dict[str, Run]:
 
     out: dict[str, Run] = {"paperfeed keyword": mode("keyword"),
                            "paperfeed semantic": mode("semantic"),
-                           "paperfeed hybrid": mode("hybrid"),
-                           "plain FTS5 OR, bm25()": lambda q: [p for p, _ in peers.fts_or(q)]}
+                           "paperfeed hybrid": mode("hybrid")}
+    if keyword_index_for(store) is not None:  # the same modes over the database's full text
+        out |= {f"{name} (no keyword index)": without_keyword_index(out[name])
+                for name in ("paperfeed keyword", "paperfeed hybrid")}
+    out["plain FTS5 OR, bm25()"] = lambda q: [p for p, _ in peers.fts_or(q)]
     if importlib.util.find_spec("bm25s") is not None:  # a bench-only dependency
         out["bm25s (stemmed, stop words)"] = peers.bm25s
     out["cosine (exact)"] = lambda q: [p for p, _ in peers.dense(q)]
     out["convex mix: BM25 + cosine, min-max, 0.5"] = peers.convex
     return out
+
+
+def without_keyword_index(run: Run) -> Run:
+    """run over the database's full text (relevance.no_keyword_index)."""
+    def wrapped(q: str) -> Sequence[str]:
+        with no_keyword_index():
+            return run(q)
+
+    return wrapped
 
 
 def timed(run: Run, queries: list[Judged],

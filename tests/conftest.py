@@ -22,6 +22,18 @@ SAMPLE = REPO / "data" / "sample_papers.jsonl"
 SHARED_DATA = Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))
 
 
+@pytest.fixture(autouse=True)
+def private_keyword_indexes(tmp_path_factory: pytest.TempPathFactory,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keyword indexes (index/keyword_index.py) go to a directory of the test's own, never
+    to the user's cache, and no process cache outlives its test."""
+    from paperfeed.index import keyword_index
+
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setattr(keyword_index, "default_cache_dir", lambda: cache)
+    keyword_index._cache.clear()
+
+
 # Every test that uses `settings`, `store` or `client` runs once per backend.
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE
+from paperfeed.index import keyword_index
 from paperfeed.index.build import build_index
+from paperfeed.index.keyword_index import keyword_index_for
 from paperfeed.index.embedder import Embedder, load_embedder
 from paperfeed.models import Paper
 from paperfeed.store import Store
-from paperfeed.store.shapes import PendingCursor
+from paperfeed.store.shapes import PendingCursor, TextQuery
 
 DAYS = [date(2026, 8, d) for d in (3, 21, 7, 21, 3, 14, 7)]  # ties on purpose
 
@@ -119,18 +121,25 @@ def _stop_after(step: str, batches: int, log: list[str]):  # type: ignore[no-unt
 
 
 def _settled(store: Store, model: str, ids: list[str]) -> None:
-    """Everything index makes is there, current, once: a vector, a card, a term row."""
+    """Everything index makes is there, current, once: a vector, a keyword index entry, a
+    card, a term row."""
     from paperfeed.index.term_rows import pending_terms
 
     assert store.count_pending_embeddings(model) == 0
     assert set(store.get_embeddings(model, ids)) == set(ids)
+    index = keyword_index_for(store)
+    assert index is not None and len(index) == len(ids)
+    assert {pid for pid, _ in index.candidates(["paper"], TextQuery(), 100)} == set(ids)
     assert store.count_pending_cards() == 0 and set(store.cards(ids)) == set(ids)
     assert pending_terms(store) == 0
     assert store.refresh_vocabulary() == 0
 
 
 def test_vectors_come_first_and_a_kill_in_any_step_loses_nothing(
-        store: Store, papers: list[Paper], embedder: Embedder) -> None:
+        store: Store, papers: list[Paper], embedder: Embedder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keyword_index, "THRESHOLD", 1)  # a big archive's keyword index
+    monkeypatch.setattr(keyword_index, "BATCH", 3)
     order, ids = _newest_first(papers), [p.id for p in papers]
     log: list[str] = []
     with pytest.raises(Interrupted):  # killed while embedding: no derived data yet
@@ -139,16 +148,23 @@ def test_vectors_come_first_and_a_kill_in_any_step_loses_nothing(
     assert set(store.get_embeddings(embedder.name, order)) == set(order[:4])
     assert store.count_pending_cards() == len(papers)
     log.clear()
-    with pytest.raises(Interrupted):  # killed while deriving cards: every vector is in
-        build_index(store, embedder, batch_size=2, on_step=_stop_after("cards", 1, log))
-    assert log == ["vectors", "spelling", "cards"]
+    with pytest.raises(Interrupted):  # killed in the keyword index's second batch
+        build_index(store, embedder, batch_size=2, on_step=_stop_after("keyword", 2, log))
+    assert log == ["vectors", "keyword"]
     assert store.count_pending_embeddings(embedder.name) == 0
     log.clear()
+    with pytest.raises(Interrupted):  # killed while deriving cards
+        build_index(store, embedder, batch_size=2, on_step=_stop_after("cards", 1, log))
+    assert log == ["vectors", "keyword", "spelling", "cards"]
+    log.clear()
     report = build_index(store, embedder, on_step=_stop_after("none", 0, log))
-    assert log == ["vectors", "spelling", "cards", "terms"]
+    assert log == ["vectors", "keyword", "spelling", "cards", "terms"]
     assert report.embedded == 0 and report.term_rows == len(papers)
     _settled(store, embedder.name, ids)
-    assert build_index(store, embedder) == type(report)(embedder.name, 0, 0, 0, 0)
+    again = build_index(store, embedder)  # papers changed just before the last read are
+    # read again (a transaction may have been open then), and replace their entries
+    assert again == type(report)(embedder.name, 0, 0, 0, 0, keyword=again.keyword)
+    _settled(store, embedder.name, ids)
 
 
 def test_term_rows_of_an_interrupted_run_are_the_newest(

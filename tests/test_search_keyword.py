@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paperfeed.index.build import refresh_vocabulary
+from paperfeed.index.keyword_index import keyword_index_for, update_keyword_index
 from paperfeed.models import Author, Paper
 from paperfeed.rank import search as rank_search
 from paperfeed.rank.query import parse_query
@@ -46,10 +47,15 @@ PAPERS = [
 ]
 
 
-@pytest.fixture
-def filled(store: Store) -> Store:
+@pytest.fixture(params=["database", "keyword index"])
+def filled(store: Store, request: pytest.FixtureRequest) -> Store:
+    """The papers, searched through the database's full text or through the keyword index
+    (which a big archive has): every behaviour below holds with both."""
     store.upsert_papers(PAPERS)
     refresh_vocabulary(store)
+    if request.param == "keyword index":
+        assert update_keyword_index(store, threshold=0) == len(PAPERS)
+        assert keyword_index_for(store) is not None
     return store
 
 

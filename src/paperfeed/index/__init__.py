@@ -2,4 +2,4 @@
 
 # What `paperfeed index` does, in the order it does it (index/build.py): here so the command
 # line can name them without importing the numeric stack.
-STEPS = ("vectors", "spelling", "cards", "terms")
+STEPS = ("vectors", "keyword", "spelling", "cards", "terms")

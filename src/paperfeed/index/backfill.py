@@ -42,7 +42,7 @@ def build_models(store: Store, embedder: Embedder, *, seconds: float | None = No
                            on_step=_named(on_step, fast.name))]
     share = left()
     deadline = None if share is None else time.monotonic() + max(share, 0.0) / 2
-    counted, cards, term_rows = derive(store, steps=steps, deadline=deadline, on_step=on_step)
+    done = derive(store, steps=steps, deadline=deadline, on_step=on_step)
     for model in reversed(models[:-1]):
         budget = min(x for x in (left(), best_seconds, float("inf")) if x is not None)
         if budget <= 0 or not vectors:
@@ -51,7 +51,8 @@ def build_models(store: Store, embedder: Embedder, *, seconds: float | None = No
                                    seconds=None if budget == float("inf") else budget,
                                    steps=vectors, on_step=_named(on_step, model.name)))
     return IndexReport(model=embedder.name, embedded=sum(r.embedded for r in reports),
-                       vocabulary_papers=counted, cards=cards, term_rows=term_rows,
+                       vocabulary_papers=done.vocabulary_papers, cards=done.cards,
+                       term_rows=done.term_rows, keyword=done.keyword,
                        per_model=tuple((r.model, r.embedded) for r in reports))
 
 

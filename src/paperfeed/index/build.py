@@ -3,10 +3,12 @@ rest, each step newest first, resumable and bounded in time.
 
 The order matters for a big import (years of papers at once): vectors come first, so the
 whole archive is searchable (full text is written by the import itself) after the fastest
-step; then the spelling vocabulary (rarity for keyphrases and spelling fixes), the cards and
-author keys (index/derive.py) and the reader's model's term rows (index/term_rows.py), which
-take hours for millions of papers. Every batch of every step is its own transaction, so a
-run killed at any point keeps its work and the next run goes on from there.
+step; then the keyword index (index/keyword_index.py: full-text candidates that stay fast at
+scale, minutes for millions of papers, in the order they changed), the spelling vocabulary
+(rarity for keyphrases and spelling fixes), the cards and author keys (index/derive.py) and
+the reader's model's term rows (index/term_rows.py), which take hours for millions of papers.
+Every batch of every step is its own transaction, so a run killed at any point keeps its work
+and the next run goes on from there.
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from paperfeed.index import STEPS
 from paperfeed.index.derive import derive_cards
 from paperfeed.index.embedder import Embedder, paper_text
+from paperfeed.index.keyword_index import pending_keyword, update_keyword_index
 from paperfeed.index.term_rows import build_terms, pending_terms
 from paperfeed.index.vectors import save_graph
 from paperfeed.store import Store
 
-__all__ = ["STEPS", "IndexReport", "build_index", "derive", "embed_pending",
+__all__ = ["STEPS", "Derived", "IndexReport", "build_index", "derive", "embed_pending",
            "refresh_vocabulary"]
 
 Progress = Callable[[int], None]  # called with how many papers a step just did
@@ -40,6 +44,16 @@ class IndexReport:
     cards: int = 0  # papers whose card text and author keys were derived
     term_rows: int = 0  # papers whose term rows were stored (the reader's model)
     per_model: tuple[tuple[str, int], ...] = ()  # a blend's papers embedded by each model
+    keyword: int = 0  # papers added to the keyword index
+
+
+class Derived(NamedTuple):
+    """What the derived steps did: papers added to each."""
+
+    keyword: int = 0  # the keyword index
+    vocabulary_papers: int = 0  # the spelling vocabulary
+    cards: int = 0  # cards and author keys
+    term_rows: int = 0  # the reader's model's term rows
 
 
 def refresh_vocabulary(store: Store, *, deadline: float | None = None,
@@ -101,15 +115,15 @@ def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZ
         # SQLite, big archives: the web workers' graph, also when nothing was left to embed
         # (a run killed after its vectors, before or while saving the graph)
         save_graph(store, embedder.name)
-    counted, cards, term_rows = derive(store, steps=steps, deadline=deadline, on_step=on_step)
-    return IndexReport(model=embedder.name, embedded=embedded, vocabulary_papers=counted,
-                       cards=cards, term_rows=term_rows)
+    done = derive(store, steps=steps, deadline=deadline, on_step=on_step)
+    return IndexReport(model=embedder.name, embedded=embedded,
+                       vocabulary_papers=done.vocabulary_papers, cards=done.cards,
+                       term_rows=done.term_rows, keyword=done.keyword)
 
 
 def derive(store: Store, *, steps: Sequence[str] = STEPS, deadline: float | None = None,
-           on_step: StepStart | None = None) -> tuple[int, int, int]:
-    """The derived steps among steps, in order, until deadline: papers counted into the
-    spelling vocabulary, cards derived, term rows stored."""
+           on_step: StepStart | None = None) -> Derived:
+    """The derived steps among steps, in order, until deadline."""
     _check(steps)
 
     def start(step: str, total: Callable[[], int | None]) -> Progress | None:
@@ -118,7 +132,10 @@ def derive(store: Store, *, steps: Sequence[str] = STEPS, deadline: float | None
     def time_left() -> bool:
         return deadline is None or time.monotonic() < deadline
 
-    counted = cards = term_rows = 0
+    keyword = counted = cards = term_rows = 0
+    if "keyword" in steps and time_left():
+        keyword = update_keyword_index(store, deadline=deadline,
+                                       progress=start("keyword", lambda: pending_keyword(store)))
     if "spelling" in steps and time_left():
         counted = refresh_vocabulary(store, deadline=deadline,
                                      progress=start("spelling", lambda: None))
@@ -128,7 +145,7 @@ def derive(store: Store, *, steps: Sequence[str] = STEPS, deadline: float | None
     if "terms" in steps and time_left():
         term_rows = build_terms(store, deadline=deadline,
                                 progress=start("terms", lambda: pending_terms(store)))
-    return counted, cards, term_rows
+    return Derived(keyword, counted, cards, term_rows)
 
 
 def _check(steps: Sequence[str]) -> None:

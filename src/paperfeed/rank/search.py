@@ -15,6 +15,7 @@ from datetime import date
 from functools import cached_property
 
 from paperfeed.index.embedder import Embedder
+from paperfeed.index.keyword_index import KeywordIndex, keyword_index_for
 from paperfeed.index.vectors import index_for
 from paperfeed.models import Hit
 from paperfeed.rank import bm25
@@ -237,14 +238,17 @@ def search_ranked(store: Store, query: str, *, mode: str = "hybrid",
     parsed = parse_query(query)
     known = store.term_counts([*parsed.words, *parsed.acronyms]) if parsed.words else {}
     fixes = corrections(store, parsed.words, known)
-    matched = _match_counts(store, [*parsed.words, *fixes.values()], known)
+    index = keyword_index_for(store) if parsed.words else None
+    looked_up = [*parsed.words, *fixes.values()]
+    matched = index.doc_freqs(looked_up) if index else _match_counts(store, looked_up, known)
     tq = text_query(parsed, filters, fixes, known, matched)
     depth = min(MAX_DEPTH, max(DEPTH, need))
     scorer = _Scorer(store, parsed, fixes, known, matched)
-    ranked = _ranked(store, tq, _Dense.open(store, embedder, parsed, fixes, mode), mode=mode,
+    text = _FullText(store, tq, scorer, index if index and index.answers(tq) else None)
+    ranked = _ranked(text, _Dense.open(store, embedder, parsed, fixes, mode), mode=mode,
                      depth=depth, need=need, sort=sort,
                      weight=DENSE_WEIGHT if dense_weight is None else dense_weight,
-                     matched=matched, scorer=scorer)
+                     matched=matched)
     terms = tuple(dict.fromkeys([*parsed.terms, *fixes.values()]))
     return _sorted(store, ranked, sort), terms
 
@@ -339,20 +343,40 @@ class _Scorer:
                       key=lambda r: (-r[1], order[r[0]]))
 
 
-def _ranked(store: Store, tq: TextQuery, dense: _Dense | None, *, mode: str, depth: int,
-            need: int, sort: str, weight: float, matched: Mapping[str, int],
-            scorer: _Scorer) -> list[tuple[str, float]]:
+class _FullText:
+    """The keyword side's candidates for one search: from the keyword index for every query
+    word where there is one (index/keyword_index.py), else from the database's full text
+    for the rarer words (tq)."""
+
+    def __init__(self, store: Store, tq: TextQuery, scorer: _Scorer,
+                 index: KeywordIndex | None) -> None:
+        self.store, self.tq, self.scorer, self.index = store, tq, scorer, index
+
+    def candidates(self, limit: int, matched: Mapping[str, int] | None = None
+                   ) -> list[tuple[str, float]]:
+        """The best limit papers by the engine's own ranking; matched (papers per word),
+        when given, leaves the crowded words out of the database's query (hybrid)."""
+        if self.index is not None:
+            return self.index.candidates([*self.scorer.words, *self.scorer.acronyms], self.tq,
+                                         limit)
+        tq = self.tq if matched is None else without_crowds(self.tq, matched)
+        return self.store.keyword_search(tq, limit=limit) if tq else []
+
+
+def _ranked(text: _FullText, dense: _Dense | None, *, mode: str, depth: int,
+            need: int, sort: str, weight: float,
+            matched: Mapping[str, int]) -> list[tuple[str, float]]:
+    store, tq, scorer = text.store, text.tq, text.scorer
     if not tq.has_text:
         return store.keyword_search(tq, limit=depth) if tq.has_filters else []
     if dense is None:
         if sort == "date":
             return store.keyword_search(tq, limit=depth, order="date")
-        return scorer.rerank(store.keyword_search(tq, limit=max(depth, CANDIDATES)))
-    keyword_tq = without_crowds(tq, matched)
+        return scorer.rerank(text.candidates(max(depth, CANDIDATES)))
     semantic = dense.top(store, tq, depth, need)
     if mode == "semantic" or weight >= 1.0:
         return semantic
-    found = store.keyword_search(keyword_tq, limit=max(CANDIDATES, depth)) if keyword_tq else []
+    found = text.candidates(max(CANDIDATES, depth), matched)
     return fuse_filled(dense, scorer, semantic=dict(semantic),
                        candidates=[pid for pid, _ in found], weight=weight)
 

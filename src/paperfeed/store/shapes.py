@@ -36,6 +36,22 @@ class Pending(NamedTuple):
         return PendingCursor(self.day, self.id)
 
 
+class ChangedPaper(NamedTuple):
+    """A paper as the keyword index holds it, and when it last changed."""
+
+    id: str
+    title: str
+    abstract: str
+    day: str | None  # listing day (ISO), None when undated
+    categories: tuple[str, ...]
+    has_code: bool
+    modified_at: str
+
+    @property
+    def cursor(self) -> tuple[str, str]:
+        return self.modified_at, self.id
+
+
 @dataclass(frozen=True)
 class TextQuery:
     """A keyword query in neutral form (tokens, never syntax); each backend renders its own.

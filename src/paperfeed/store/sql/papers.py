@@ -6,12 +6,14 @@ text in bulk, PostgreSQL COPYs and computes tsvectors): see each backend's paper
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from paperfeed.models import Paper, Version
 from paperfeed.store.base import TextQuery
 from paperfeed.store.records import COLUMNS, columns_to_paper
+from paperfeed.store.shapes import ChangedPaper
 from paperfeed.store.sql.base import Connection, SqlBase, now, utc_text
 from paperfeed.store.sql.search import filters
 
@@ -121,6 +123,24 @@ class Papers(SqlBase):
             return f"{latest}|{self.data_version()}"
         return latest
 
+    def changed_papers(self, *, after: tuple[str, str] | None, limit: int
+                       ) -> list[ChangedPaper]:
+        where, args = _changed_after(after)
+        with self.reading() as conn:
+            rows = self.run(conn, "SELECT id, title, abstract, day, categories, code_urls, "
+                            f"github_repo, modified_at FROM papers WHERE {where} "
+                            "ORDER BY modified_at, id LIMIT ?", [*args, limit]).fetchall()
+        return [ChangedPaper(str(r["id"]), str(r["title"]), str(r["abstract"]), r["day"],
+                             tuple(json.loads(r["categories"])),
+                             r["code_urls"] != "[]" or r["github_repo"] is not None,
+                             str(r["modified_at"])) for r in rows]
+
+    def count_changed_papers(self, *, after: tuple[str, str] | None, cap: int) -> int:
+        where, args = _changed_after(after)
+        with self.reading() as conn:
+            return int(self.value(conn, f"SELECT count(*) FROM (SELECT 1 FROM papers WHERE "
+                                  f"{where} LIMIT ?) AS c", [*args, cap]))
+
     def changed_at(self, paper_ids: Sequence[str]) -> datetime | None:
         newest = ""
         with self.reading() as conn:
@@ -161,3 +181,11 @@ class Papers(SqlBase):
         self.run(conn, "INSERT INTO ingest_state VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
                  "SET value = excluded.value, updated_at = excluded.updated_at",
                  (key, value, now()))
+
+
+def _changed_after(after: tuple[str, str] | None) -> tuple[str, list[str]]:
+    """The condition (and its arguments) for papers after the cursor (modified_at, id): a
+    range of the (modified_at, id) index."""
+    if after is None:
+        return "TRUE", []
+    return "modified_at >= ? AND (modified_at > ? OR id > ?)", [after[0], after[0], after[1]]

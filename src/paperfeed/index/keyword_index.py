@@ -1,0 +1,333 @@
+"""The keyword candidate index: tantivy's BM25 over every paper's title and abstract, which
+proposes search's full-text candidates in a big archive.
+
+FTS5 and PostgreSQL's tsvector read and score every paper a query's words are in, so their
+cost grows with the archive, and search had to leave words out to stay in budget. tantivy
+answers the OR of every query word with block-max WAND: it reads only the postings that can
+still reach the top k, and the candidates are then scored with every word by rank/bm25.py,
+as the database's are.
+
+The index lives in a directory under the cache directory, named after the store (like the
+vector graph), with a mark file saying which store it belongs to and how far it has got.
+The index step (`paperfeed index`, the worker) adds the papers changed since the mark, in
+the order they changed, one committed batch at a time: a kill loses at most a batch, and
+adding a paper again replaces it. A web process opens the index read-only, reloads it when
+the mark changes, and keeps the papers changed after the mark (a day's, at most TAIL) in a
+small in-memory index of its own. Search falls back to the database's full text when there
+is no index (below THRESHOLD papers, or on a host that has none) or it lags more than TAIL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from paperfeed.index.embedder import default_cache_dir
+from paperfeed.store import Store
+from paperfeed.store.shapes import ChangedPaper, TextQuery
+from paperfeed.store.terms import fold
+
+__all__ = ["THRESHOLD", "KeywordIndex", "keyword_index_for", "pending_keyword",
+           "update_keyword_index"]
+
+THRESHOLD = 30_000  # papers from which the index step keeps a keyword index
+TAIL = 20_000  # papers changed after the mark that a web process indexes in memory
+BATCH = 20_000  # papers per committed batch of the index step
+SETTLE_SECONDS = 10  # each run first re-reads papers changed this long before the mark
+WRITER_HEAP = 128_000_000  # bytes tantivy's writer buffers before it writes a segment
+MAX_CANDIDATES = 2_000
+STATE_KEY = "keyword_index"  # the store's state: which index directory belongs to it
+TOKENIZER = "paperfeed"
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None]
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    """Words as rank/bm25.py sees them: runs of letters and digits (the text is folded
+    first), Snowball English stems."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(40))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.stemmer("english"))
+            .build())
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("body", tokenizer_name=TOKENIZER, index_option="freq")
+    builder.add_text_field("cat", tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("day", indexed=True, fast=True)
+    builder.add_integer_field("code", indexed=True)
+    return builder.build()
+
+
+def index_dir(store: Store, cache_dir: Path | None = None) -> Path:
+    """Where store's keyword index lives: one directory per store URL."""
+    slug = re.sub(r"[^A-Za-z0-9_.]+", "_", store.url.rsplit("/", 1)[-1])[:40]
+    digest = uuid.uuid5(uuid.NAMESPACE_URL, store.url).hex[:16]
+    return (cache_dir or default_cache_dir() / "keyword") / f"{slug}-{digest}"
+
+
+def _categories(categories: Sequence[str]) -> list[str]:
+    """Each category and its archive ("cs.LG" -> "cs", "cs.lg"), as the filters match them."""
+    out: dict[str, None] = {}
+    for category in categories:
+        parts = category.lower().split(".")
+        out.update((".".join(parts[:n]), None) for n in range(1, len(parts) + 1))
+    return list(out)
+
+
+def _day(value: date | str | None) -> int:
+    if value is None:
+        return 0
+    text = value.isoformat() if isinstance(value, date) else value
+    return int(text[:10].replace("-", ""))
+
+
+def _document(paper: ChangedPaper) -> tantivy.Document:
+    return tantivy.Document(id=paper.id, body=fold(f"{paper.title}. {paper.abstract}"),
+                            cat=_categories(paper.categories), day=_day(paper.day),
+                            code=int(paper.has_code))
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Which store an index belongs to (the token also kept in the store's state), the
+    cursor of the last paper committed, and when that batch was read (UTC, ISO)."""
+
+    token: str
+    after: tuple[str, str] | None
+    read_at: str = ""
+
+    @classmethod
+    def read(cls, path: Path) -> Mark | None:
+        try:
+            data = json.loads((path / "mark.json").read_text(encoding="utf-8"))
+            after = data["after"]
+            return cls(str(data["token"]), (str(after[0]), str(after[1])) if after else None,
+                       str(data.get("read_at", "")))
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None
+
+    def write(self, path: Path) -> None:
+        """Replace the mark by renaming: a reader sees the old or the new one, never half."""
+        tmp = path / f"mark.json.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({"token": self.token, "after": self.after,
+                                   "read_at": self.read_at}), encoding="utf-8")
+        tmp.replace(path / "mark.json")
+
+    def resume(self) -> tuple[str, str] | None:
+        """Where the next run reads from: the cursor, or SETTLE_SECONDS before the last read
+        when the cursor is younger than that. A transaction that began before that read and
+        committed after it wrote papers dated before the cursor; a transaction is taken to
+        last less than SETTLE_SECONDS."""
+        if self.after is None or not self.read_at:
+            return self.after
+        settled = (datetime.fromisoformat(self.read_at)
+                   - timedelta(seconds=SETTLE_SECONDS)).isoformat(timespec="seconds")
+        return self.after if self.after[0] <= settled else (settled, "")
+
+
+def _open(path: Path, *, create: bool) -> tantivy.Index:
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(_schema(), path=str(path), reuse=True)
+    index.register_tokenizer(TOKENIZER, _analyzer())
+    return index
+
+
+def pending_keyword(store: Store, cache_dir: Path | None = None,
+                    threshold: int | None = None) -> int:
+    """How many papers the next update_keyword_index would add (0 below threshold)."""
+    mark = Mark.read(index_dir(store, cache_dir))
+    if mark is not None and mark.token == store.get_state(STATE_KEY):
+        return store.count_changed_papers(after=mark.resume(), cap=2**62)
+    total = store.count_papers()
+    return total if total >= (THRESHOLD if threshold is None else threshold) else 0
+
+
+def update_keyword_index(store: Store, *, deadline: float | None = None,
+                         progress: Progress | None = None, cache_dir: Path | None = None,
+                         threshold: int | None = None) -> int:
+    """The index step's part: add the papers changed since the mark (all of them the first
+    time, once the store holds threshold papers), a committed batch at a time, until
+    deadline (time.monotonic()); how many papers were added. Another process writing the
+    same index at the time is left to it (0)."""
+    path = index_dir(store, cache_dir)
+    mark = Mark.read(path)
+    token = store.get_state(STATE_KEY)
+    if mark is None or mark.token != token:  # none yet, or another store's under this URL
+        if store.count_papers() < (THRESHOLD if threshold is None else threshold):
+            return 0
+        mark = Mark(uuid.uuid4().hex, None)
+        fresh = True
+    else:
+        fresh = False
+    try:
+        index = _open(path, create=True)
+        writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+    except ValueError as error:  # tantivy's lock: another writer holds this index
+        log.warning("keyword index at %s is being written elsewhere (%s); skipped", path, error)
+        return 0
+    added = 0
+    try:
+        if fresh:
+            writer.delete_all_documents()
+            writer.commit()
+            store.set_state(STATE_KEY, mark.token)
+        after = mark.resume()
+        while (deadline is None or time.monotonic() < deadline) and (
+                read_at := datetime.now(UTC).isoformat(timespec="seconds")) and (
+                batch := store.changed_papers(after=after, limit=BATCH)):
+            for paper in batch:
+                if not fresh:
+                    writer.delete_documents_by_term("id", paper.id)
+                writer.add_document(_document(paper))
+            writer.commit()
+            after = batch[-1].cursor
+            Mark(mark.token, after, read_at).write(path)
+            added += len(batch)
+            if progress is not None:
+                progress(len(batch))
+        writer.wait_merging_threads()
+    finally:
+        del writer  # dropping it frees tantivy's lock, also when interrupted (a traceback
+        # keeps this frame, and so would keep the writer)
+    return added
+
+
+class KeywordIndex:
+    """One store's keyword index as a web process reads it: the files up to the mark, and
+    the papers changed after it in memory."""
+
+    def __init__(self, path: Path, mark: Mark) -> None:
+        self.path, self.mark = path, mark
+        self.analyzer = _analyzer()
+        self.schema = _schema()
+        self._main = _open(path, create=False)
+        self._tail: tantivy.Index | None = None
+        self._tail_ids: frozenset[str] = frozenset()  # their entries in the files are stale
+        self._tail_version: str | None = None
+        self._usable = False
+
+    def __len__(self) -> int:
+        """Papers in the index's files (the tail is beside them)."""
+        return int(self._main.searcher().num_docs)
+
+    def refresh(self, store: Store) -> bool:
+        """Bring the in-memory tail up to date with store (when its papers changed); whether
+        the index can answer (the tail is at most TAIL papers)."""
+        version = store.papers_version()
+        if version == self._tail_version:
+            return self._usable
+        pending = store.count_changed_papers(after=self.mark.resume(), cap=TAIL + 1)
+        self._usable = pending <= TAIL
+        changed = store.changed_papers(after=self.mark.resume(), limit=TAIL) \
+            if self._usable and pending else []
+        self._tail = self._memory_index(changed) if changed else None
+        self._tail_ids = frozenset(p.id for p in changed)
+        self._tail_version = version
+        return self._usable
+
+    def _memory_index(self, papers: Sequence[ChangedPaper]) -> tantivy.Index:
+        index = tantivy.Index(self.schema)
+        index.register_tokenizer(TOKENIZER, _analyzer())
+        writer = index.writer(heap_size=15_000_000, num_threads=1)
+        for paper in papers:
+            writer.add_document(_document(paper))
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        return index
+
+    def candidates(self, words: Sequence[str], query: TextQuery,
+                   limit: int) -> list[tuple[str, float]]:
+        """The limit best papers by BM25 over any of words (query's filters applied), best
+        first; a paper changed since the files were written is found by its new text."""
+        tokens = list(dict.fromkeys(self.analyzer.analyze(" ".join(words))))
+        if not tokens:
+            return []
+        found: dict[str, float] = {}
+        for index, stale in ((self._main, self._tail_ids), (self._tail, frozenset())):
+            if index is None:
+                continue
+            searcher = index.searcher()
+            hits = searcher.search(self._query(tokens, query), min(limit, MAX_CANDIDATES)).hits
+            for score, address in hits:
+                pid = searcher.doc(address)["id"][0]
+                if pid not in stale:
+                    found[pid] = score
+        return sorted(found.items(), key=lambda r: -r[1])[:limit]
+
+    def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
+        """Papers per word (its stem), in the files and the tail: what the database's full
+        text would count, without reading a posting list."""
+        searchers = [i.searcher() for i in (self._main, self._tail) if i is not None]
+        return {w: sum(s.doc_freq("body", t) for s in searchers for t in self.analyzer.analyze(w))
+                for w in words}
+
+    def _query(self, tokens: Sequence[str], query: TextQuery) -> tantivy.Query:
+        q, must, should = tantivy.Query, tantivy.Occur.Must, tantivy.Occur.Should
+        text = q.boolean_query([(should, q.term_query(self.schema, "body", t)) for t in tokens])
+        filters: list[Any] = []
+        if query.categories:
+            filters.append(q.boolean_query([(should, q.term_query(self.schema, "cat", c.lower()))
+                                            for c in query.categories]))
+        if query.date_from is not None or query.date_to is not None:
+            filters.append(q.range_query(
+                self.schema, "day", tantivy.FieldType.Integer,
+                _day(query.date_from) if query.date_from else None,
+                _day(query.date_to) if query.date_to else None))
+        if query.has_code:
+            filters.append(q.term_query(self.schema, "code", 1))
+        if not filters:
+            return text
+        return q.boolean_query([(must, text), *((must, q.const_score_query(f, 0.0))
+                                                for f in filters)])
+
+    @staticmethod
+    def answers(query: TextQuery) -> bool:
+        """Whether query is one the index answers: plain words and the page's filters (not
+        phrases, exclusions or authors, which the database's full text keeps)."""
+        return not (query.all_of or query.none_of or query.authors)
+
+
+_cache: dict[str, KeywordIndex] = {}
+_cache_lock = threading.Lock()
+
+
+def keyword_index_for(store: Store, cache_dir: Path | None = None) -> KeywordIndex | None:
+    """This process's keyword index of store, reloaded when the index step has committed
+    since and with its tail up to date; None when there is none for store or it lags more
+    than TAIL papers (search then reads the database's full text)."""
+    path = index_dir(store, cache_dir)
+    mark = Mark.read(path)
+    with _cache_lock:
+        index = _cache.get(store.url)
+        if mark is None:
+            _cache.pop(store.url, None)
+            return None
+        if index is None or index.mark != mark:
+            if index is None or index.mark.token != mark.token:
+                if store.get_state(STATE_KEY) != mark.token:
+                    return None  # another store's index under the same URL
+                index = _cache[store.url] = KeywordIndex(path, mark)
+            else:
+                index.mark = mark
+                index._main.reload()
+                index._tail_version = None
+        return index if index.refresh(store) else None

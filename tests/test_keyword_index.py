@@ -1,0 +1,102 @@
+"""The keyword index (index/keyword_index.py): what a web process reads between the index
+step's runs, whose index it trusts, and when search goes back to the database's full text.
+Search's behaviour with the index is covered by tests/test_search_keyword.py, which runs
+every keyword test both ways."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+
+from paperfeed.index import keyword_index
+from paperfeed.index.keyword_index import keyword_index_for, update_keyword_index
+from paperfeed.models import Paper
+from paperfeed.rank.search import SearchFilters, search
+from paperfeed.store import Store
+from paperfeed.store.shapes import TextQuery
+
+
+def paper(n: int, title: str, day: date = date(2026, 3, 2), **kw: object) -> Paper:
+    base = Paper(id=f"2603.{n:05d}", title=title, abstract=f"Abstract of paper {n}.",
+                 categories=("cs.LG",), published=datetime(day.year, day.month, day.day,
+                                                           tzinfo=UTC))
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def found(store: Store, query: str, **kw: object) -> list[str]:
+    return [h.paper.id for h in search(store, query, mode="keyword", **kw).hits]  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def indexed(store: Store) -> Store:
+    store.upsert_papers([paper(1, "Tokenizers for protein language models"),
+                         paper(2, "Graph rewiring against oversquashing"),
+                         paper(3, "Protein folding with graph networks", categories=("q-bio.BM",),
+                               day=date(2026, 3, 9), code_urls=("https://github.com/x/y",))])
+    assert update_keyword_index(store, threshold=0) == 3
+    return store
+
+
+def test_papers_written_after_the_index_step_are_found_until_it_runs_again(
+        indexed: Store) -> None:
+    indexed.upsert_papers([paper(4, "Oversquashing in message passing")])
+    indexed.upsert_papers([paper(1, "Byte-level vocabularies for protein models")])
+    assert set(found(indexed, "oversquashing")) == {"2603.00002", "2603.00004"}
+    assert found(indexed, "tokenizers") == []  # the paper's new title, not its indexed one
+    assert found(indexed, "vocabularies") == ["2603.00001"]
+    update_keyword_index(indexed, threshold=0)
+    index = keyword_index_for(indexed)
+    assert index is not None and len(index) == 4  # replaced, not added twice
+    assert found(indexed, "vocabularies") == ["2603.00001"]
+
+
+def test_filters_are_answered_by_the_index(indexed: Store) -> None:
+    index = keyword_index_for(indexed)
+    assert index is not None
+
+    def ids(query: TextQuery) -> set[str]:
+        return {pid for pid, _ in index.candidates(["protein", "graph"], query, 10)}
+
+    assert ids(TextQuery()) == {"2603.00001", "2603.00002", "2603.00003"}
+    assert ids(TextQuery(categories=("q-bio",))) == {"2603.00003"}
+    assert ids(TextQuery(categories=("cs.LG", "q-bio.BM"))) == ids(TextQuery())
+    assert ids(TextQuery(date_from=date(2026, 3, 3))) == {"2603.00003"}
+    assert ids(TextQuery(date_to=date(2026, 3, 2))) == {"2603.00001", "2603.00002"}
+    assert ids(TextQuery(has_code=True)) == {"2603.00003"}
+    assert found(indexed, "protein", filters=SearchFilters(categories=("cs.LG",))) == \
+        ["2603.00001"]
+
+
+def test_a_tail_longer_than_a_process_indexes_sends_search_to_the_database(
+        indexed: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keyword_index, "TAIL", 4)  # the 3 just indexed are read again too
+    indexed.upsert_papers([paper(4, "Oversquashing in message passing")])
+    assert keyword_index_for(indexed) is not None  # (settling: see Mark.resume)
+    indexed.upsert_papers([paper(5, "Curvature and oversquashing")])
+    assert keyword_index_for(indexed) is None
+    assert set(found(indexed, "oversquashing")) == {"2603.00002", "2603.00004", "2603.00005"}
+
+
+def test_an_index_left_by_another_database_at_the_same_url_is_not_read(
+        indexed: Store) -> None:
+    indexed.set_state(keyword_index.STATE_KEY, "another")  # as a recreated database would
+    keyword_index._cache.clear()
+    assert keyword_index_for(indexed) is None
+    assert found(indexed, "oversquashing") == ["2603.00002"]  # the database's full text
+    assert update_keyword_index(indexed, threshold=0) == 3  # rebuilt from nothing
+    index = keyword_index_for(indexed)
+    assert index is not None and len(index) == 3
+
+
+def test_no_index_below_the_threshold_and_none_written_twice_at_once(store: Store) -> None:
+    store.upsert_papers([paper(1, "A paper")])
+    assert update_keyword_index(store, threshold=2) == 0
+    assert keyword_index_for(store) is None
+    path = keyword_index.index_dir(store)
+    path.mkdir(parents=True)
+    holder = keyword_index._open(path, create=True).writer(heap_size=15_000_000)
+    assert update_keyword_index(store, threshold=0) == 0  # another process is writing it
+    del holder
+    assert update_keyword_index(store, threshold=0) == 1
