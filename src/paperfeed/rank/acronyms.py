@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from paperfeed.index.keyword_index import keyword_index_for
 from paperfeed.rank.query import STOPWORDS
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery
@@ -152,8 +153,10 @@ def best_matches(store: Store, topic_words: Sequence[str],
     if found is not None:
         return found
     seeds = sorted((w for w in topic_words if counts.get(w)), key=lambda w: counts[w])[:SEEDS]
-    ids = [i for i, _ in store.keyword_search(
-        TextQuery(any_of=tuple((w,) for w in seeds)), limit=READ)] if seeds else []
+    index = keyword_index_for(store) if seeds else None  # a big archive's: bounded work
+    ranked = index.candidates(seeds, TextQuery(), READ) if index else store.keyword_search(
+        TextQuery(any_of=tuple((w,) for w in seeds)), limit=READ) if seeds else []
+    ids = [i for i, _ in ranked]
     texts = store.texts(ids) if ids else {}
     found = {i: texts[i] for i in ids if i in texts}
     with _lock:

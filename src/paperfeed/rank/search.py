@@ -68,32 +68,6 @@ class SearchResult:
     matched_more: bool = False
 
 
-def word_groups(words: Sequence[str], counts: Mapping[str, int],
-                budget: int | None = None) -> tuple[tuple[str, ...], ...]:
-    """Rare words alone (rarest first, while their papers add up to at most budget), the
-    remaining common words as one group that must appear together.
-
-    Full-text work grows with the papers matched (and bm25 reads every word's whole list),
-    so this bounds it: a common word alone would match a good part of the corpus and add
-    little to the score; a single common word next to rare ones is left out. counts: papers
-    matched per word (Store.match_counts).
-    """
-    budget = KEYWORD_BUDGET if budget is None else budget
-    rare: list[tuple[str, ...]] = []
-    common: list[str] = []
-    used = 0
-    for word in sorted(dict.fromkeys(words), key=lambda w: counts.get(w, 0)):
-        df = counts.get(word, 0)
-        if not common and used + df <= budget:
-            rare.append((word,))
-            used += df
-        else:
-            common.append(word)
-    if common and (len(common) > 1 or not rare):
-        rare.append(tuple(common))
-    return tuple(rare)
-
-
 def rare_words(words: Sequence[str], counts: Mapping[str, int],
                budget: int | None = None) -> tuple[tuple[str, ...], ...]:
     """The words whose papers are read for candidates, each alone (any of them matches):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from paperfeed.errors import NotFound
@@ -18,19 +18,39 @@ from paperfeed.rank.counts import paper_count
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
 from paperfeed.rank.query import STOPWORDS
-from paperfeed.rank.search import (
-    DENSE_WEIGHT,
-    DEPTH,
-    KEYWORD_BUDGET,
-    KEYWORD_DEPTH,
-    word_groups,
-)
+from paperfeed.rank.search import DENSE_WEIGHT, DEPTH, KEYWORD_BUDGET, KEYWORD_DEPTH
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery, Vectors
 from paperfeed.store.terms import words
 
 NO_FILTERS = TextQuery()
 SALIENT_WORDS = 12  # words of a paper that make its full-text query
+
+
+def word_groups(words: Sequence[str], counts: Mapping[str, int],
+                budget: int | None = None) -> tuple[tuple[str, ...], ...]:
+    """Rare words alone (rarest first, while their papers add up to at most budget), the
+    remaining common words as one group that must appear together.
+
+    Full-text work grows with the papers matched (and bm25 reads every word's whole list),
+    so this bounds it: a common word alone would match a good part of the corpus and add
+    little to the score; a single common word next to rare ones is left out. counts: papers
+    matched per word (Store.match_counts).
+    """
+    budget = KEYWORD_BUDGET if budget is None else budget
+    rare: list[tuple[str, ...]] = []
+    common: list[str] = []
+    used = 0
+    for word in sorted(dict.fromkeys(words), key=lambda w: counts.get(w, 0)):
+        df = counts.get(word, 0)
+        if not common and used + df <= budget:
+            rare.append((word,))
+            used += df
+        else:
+            common.append(word)
+    if common and (len(common) > 1 or not rare):
+        rare.append(tuple(common))
+    return tuple(rare)
 
 
 def paper_vector(store: Store, paper: Paper, embedder: Embedder) -> Vectors:

@@ -25,13 +25,13 @@ from paperfeed.store.roles import (
 )
 from paperfeed.store.shapes import TextQuery, Vectors, VectorSearch
 from paperfeed.store.social_roles import CollectionStore, CommentStore
-from paperfeed.store.term_roles import TermStore
+from paperfeed.store.term_roles import ChangedPaperStore, TermStore
 
 
 class Store(Database, PaperStore, FullTextStore, VectorStore, ReaderStore, VoteStore,
             SubscriptionStore, DigestStore, LimitStore, TableCopy, SignalStore, AccountStore,
             CommentStore, CollectionStore, CardStore, SubmissionStore,
-            MapStore, TermStore, Protocol):
+            MapStore, TermStore, ChangedPaperStore, Protocol):
     """Persistence for papers and everything attached to them; plain SQL behind it."""
 
 
@@ -41,4 +41,4 @@ __all__ = ["AccountStore", "CollectionStore", "CommentStore", "Database", "Diges
            "VoteStore"]
 __all__ += ["CardStore", "SubmissionStore"]
 __all__ += ["MapCluster", "MapPoint", "MapStore"]
-__all__ += ["TermStore"]
+__all__ += ["ChangedPaperStore", "TermStore"]

@@ -12,14 +12,7 @@ from typing import Any, Protocol
 
 from paperfeed.models import Claim, Paper, Preferences, Subscription, UpsertResult
 from paperfeed.store.records import PaperRow
-from paperfeed.store.shapes import (
-    ChangedPaper,
-    Pending,
-    PendingCursor,
-    TextQuery,
-    Vectors,
-    VectorSearch,
-)
+from paperfeed.store.shapes import Pending, PendingCursor, TextQuery, Vectors, VectorSearch
 
 
 class Database(Protocol):
@@ -96,16 +89,6 @@ class PaperStore(Protocol):
         """An opaque value that changes whenever a paper is added or changed, and not on
         votes, signals or other writes once the latest paper change is a few seconds old
         (an index lookup): it keys what is derived from papers alone."""
-        ...
-
-    def changed_papers(self, *, after: tuple[str, str] | None, limit: int
-                       ) -> list[ChangedPaper]:
-        """Papers in the order they last changed (modified_at, then id), after the cursor
-        (modified_at, id) of the previous batch's last row: what the keyword index adds."""
-        ...
-
-    def count_changed_papers(self, *, after: tuple[str, str] | None, cap: int) -> int:
-        """How many papers changed_papers has after the cursor, counted up to cap."""
         ...
 
     def changed_at(self, paper_ids: Sequence[str]) -> datetime | None:

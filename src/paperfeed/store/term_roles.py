@@ -1,11 +1,12 @@
-"""Role protocol of the reader's model's term features (index/terms.py, index/term_rows.py)."""
+"""Role protocols of indexes derived from the papers' text: the reader's model's term features
+(index/terms.py, index/term_rows.py) and the keyword index (index/keyword_index.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol
 
-from paperfeed.store.shapes import PendingCursor
+from paperfeed.store.shapes import ChangedPaper, PendingCursor
 
 
 class TermStore(Protocol):
@@ -47,4 +48,18 @@ class TermStore(Protocol):
     def terms_of(self, version: int, paper_ids: Sequence[str]) -> dict[str, tuple[bytes, str]]:
         """{paper id: (row, authors_text)} of the papers among paper_ids with a row under
         version."""
+        ...
+
+
+class ChangedPaperStore(Protocol):
+    """Papers in the order they last changed, for an index kept beside the database."""
+
+    def changed_papers(self, *, after: tuple[str, str] | None, limit: int
+                       ) -> list[ChangedPaper]:
+        """Papers in the order they last changed (modified_at, then id), after the cursor
+        (modified_at, id) of the previous batch's last row: what the keyword index adds."""
+        ...
+
+    def count_changed_papers(self, *, after: tuple[str, str] | None, cap: int) -> int:
+        """How many papers changed_papers has after the cursor, counted up to cap."""
         ...
