@@ -12,8 +12,8 @@ import pytest
 from conftest import SAMPLE
 from paperfeed.index import keyword_index
 from paperfeed.index.build import build_index
-from paperfeed.index.keyword_index import keyword_index_for
 from paperfeed.index.embedder import Embedder, load_embedder
+from paperfeed.index.keyword_index import keyword_index_for
 from paperfeed.models import Paper
 from paperfeed.store import Store
 from paperfeed.store.shapes import PendingCursor, TextQuery
