@@ -157,9 +157,6 @@ def runs(store: Store, embedder: Embedder, peers: Peers) -> dict[str, Run]:
     out: dict[str, Run] = {"paperfeed keyword": mode("keyword"),
                            "paperfeed semantic": mode("semantic"),
                            "paperfeed hybrid": mode("hybrid")}
-    if keyword_index_for(store) is not None:  # the same modes over the database's full text
-        out |= {f"{name} (no keyword index)": without_keyword_index(out[name])
-                for name in ("paperfeed keyword", "paperfeed hybrid")}
     out["plain FTS5 OR, bm25()"] = lambda q: [p for p, _ in peers.fts_or(q)]
     if importlib.util.find_spec("bm25s") is not None:  # a bench-only dependency
         out["bm25s (stemmed, stop words)"] = peers.bm25s
@@ -242,6 +239,10 @@ def main() -> None:
         store = open_store(f"sqlite:///{args.db}")
         cache = args.bm25s_cache or args.db.with_suffix(".bm25s")
         chosen = runs(store, embedder, Peers(store, embedder, cache))
+    if keyword_index_for(store) is not None:  # the same modes over the database's full text
+        chosen |= {f"{name} (no keyword index)": without_keyword_index(run)
+                   for name, run in list(chosen.items())
+                   if name.startswith(("paperfeed keyword", "paperfeed hybrid"))}
     if args.only:
         chosen = {k: v for k, v in chosen.items() if any(o in k for o in args.only.split(","))}
     parts = []

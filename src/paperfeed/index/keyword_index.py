@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tantivy
 
@@ -77,7 +78,9 @@ def _schema() -> tantivy.Schema:
 
 def index_dir(store: Store, cache_dir: Path | None = None) -> Path:
     """Where store's keyword index lives: one directory per store URL."""
-    slug = re.sub(r"[^A-Za-z0-9_.]+", "_", store.url.rsplit("/", 1)[-1])[:40]
+    parts = urlsplit(store.url)
+    name = parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.netloc  # the file, the database
+    slug = re.sub(r"[^A-Za-z0-9_.]+", "_", name)[:40]
     digest = uuid.uuid5(uuid.NAMESPACE_URL, store.url).hex[:16]
     return (cache_dir or default_cache_dir() / "keyword") / f"{slug}-{digest}"
 
