@@ -100,3 +100,12 @@ def test_no_index_below_the_threshold_and_none_written_twice_at_once(store: Stor
     assert update_keyword_index(store, threshold=0) == 0  # another process is writing it
     del holder
     assert update_keyword_index(store, threshold=0) == 1
+
+
+def test_each_host_keeps_its_own_copy_of_one_database_s_index(
+        indexed: Store, tmp_path_factory: pytest.TempPathFactory) -> None:
+    other_host = tmp_path_factory.mktemp("other-host")
+    assert update_keyword_index(indexed, threshold=0, cache_dir=other_host) == 3
+    here, there = keyword_index_for(indexed), keyword_index_for(indexed, other_host)
+    assert here is not None and there is not None  # neither copy disowns the other
+    assert len(here) == len(there) == 3

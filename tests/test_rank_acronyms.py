@@ -30,7 +30,8 @@ def test_definitions_spell_the_acronym_from_the_words_before_it() -> None:
             "layers and 3D Gaussian Splatting (3DGS). Simultaneous localization and mapping "
             "(SLAM) helps. Neural Radiance Fields (NeRF) too. We report results (Table 2) "
             "and accuracy (ACC, higher is better) on a benchmark (TEST). Sparse autoencoders "
-            "(SAEs) find features.")
+            "(SAEs) find features. Pre-trained language models (PLMs) and low-rank "
+            "adaptation (LoRA) too.")
     found = dict(definitions(text))
     assert found["llm"] == ("large", "language", "models")
     assert found["moe"] == ("mixture", "of", "experts")
@@ -38,6 +39,8 @@ def test_definitions_spell_the_acronym_from_the_words_before_it() -> None:
     assert found["slam"] == ("simultaneous", "localization", "and", "mapping")
     assert found["nerf"] == ("neural", "radiance", "fields")
     assert found["sae"] == ("sparse", "autoencoders")
+    assert found["plm"] == ("pre", "trained", "language", "models")  # one letter for two parts
+    assert found["lora"] == ("low", "rank", "adaptation")
     assert "table" not in found and "acc" not in found
     assert "test" not in found  # the words before do not spell it
 

@@ -109,8 +109,9 @@ def _document(paper: ChangedPaper) -> tantivy.Document:
 
 @dataclass(frozen=True)
 class Mark:
-    """Which store an index belongs to (the token also kept in the store's state), the
-    cursor of the last paper committed, and when that batch was read (UTC, ISO)."""
+    """Which database an index belongs to (a token the database keeps in its state, the same
+    for every host's copy of the index), the cursor of the last paper committed, and when
+    that batch was read (UTC, ISO)."""
 
     token: str
     after: tuple[str, str] | None
@@ -173,10 +174,14 @@ def update_keyword_index(store: Store, *, deadline: float | None = None,
     path = index_dir(store, cache_dir)
     mark = Mark.read(path)
     token = store.get_state(STATE_KEY)
-    if mark is None or mark.token != token:  # none yet, or another store's under this URL
+    if mark is None or token is None or mark.token != token:  # none yet, or another
+        # database's under this URL
         if store.count_papers() < (THRESHOLD if threshold is None else threshold):
             return 0
-        mark = Mark(uuid.uuid4().hex, None)
+        if token is None:  # the database's name for itself, shared by every host's index
+            token = uuid.uuid4().hex
+            store.set_state(STATE_KEY, token)
+        mark = Mark(token, None)
         fresh = True
     else:
         fresh = False
@@ -191,7 +196,6 @@ def update_keyword_index(store: Store, *, deadline: float | None = None,
         if fresh:
             writer.delete_all_documents()
             writer.commit()
-            store.set_state(STATE_KEY, mark.token)
         after = mark.resume()
         while (deadline is None or time.monotonic() < deadline) and (
                 read_at := datetime.now(UTC).isoformat(timespec="seconds")) and (
@@ -226,6 +230,12 @@ class KeywordIndex:
         self._tail_ids: frozenset[str] = frozenset()  # their entries in the files are stale
         self._tail_version: str | None = None
         self._usable = False
+
+    def reopen(self, mark: Mark) -> None:
+        """Read the files as of mark (the index step's newer commit); the tail is recounted."""
+        self.mark = mark
+        self._main.reload()
+        self._tail_version = None
 
     def __len__(self) -> int:
         """Papers in the index's files (the tail is beside them)."""
@@ -318,19 +328,17 @@ def keyword_index_for(store: Store, cache_dir: Path | None = None) -> KeywordInd
     since and with its tail up to date; None when there is none for store or it lags more
     than TAIL papers (search then reads the database's full text)."""
     path = index_dir(store, cache_dir)
+    key = str(path)
     mark = Mark.read(path)
     with _cache_lock:
-        index = _cache.get(store.url)
+        index = _cache.get(key)
         if mark is None:
-            _cache.pop(store.url, None)
+            _cache.pop(key, None)
             return None
-        if index is None or index.mark != mark:
-            if index is None or index.mark.token != mark.token:
-                if store.get_state(STATE_KEY) != mark.token:
-                    return None  # another store's index under the same URL
-                index = _cache[store.url] = KeywordIndex(path, mark)
-            else:
-                index.mark = mark
-                index._main.reload()
-                index._tail_version = None
+        if index is None or index.mark.token != mark.token:
+            if store.get_state(STATE_KEY) != mark.token:
+                return None  # another database's index under the same URL
+            index = _cache[key] = KeywordIndex(path, mark)
+        elif index.mark != mark:  # the index step committed since: read its new files
+            index.reopen(mark)
         return index if index.refresh(store) else None

@@ -24,7 +24,7 @@ SEEN = 2  # papers that must define an acronym the same way
 MIN_LETTERS = 3  # shorter acronyms (AD, SD) mean too many things
 MAX_LONG = 8  # words a long form may have
 _DEFINED = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9-]{1,9})\s*\)")
-_PART = re.compile(r"[^\W_]+")
+_COMPOUND = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # a hyphenated compound may give one letter
 _lock = threading.Lock()
 _found: dict[tuple[str, str, tuple[str, ...]], Aliases] = {}
 
@@ -69,18 +69,21 @@ def _within(letters: str, word: str) -> bool:
 
 
 def definitions(text: str) -> list[tuple[str, tuple[str, ...]]]:
-    """(acronym letters, long form's words) for each "long form (ACRONYM)" in text."""
+    """(acronym letters, long form's words) for each "long form (ACRONYM)" in text. A
+    hyphenated compound spells one letter or one per part ("pre-trained language models
+    (PLMs)", "mixture-of-experts (MoE)")."""
     out = []
     for found in _DEFINED.finditer(text):
         letters = _letters(found.group(1))
         if not letters:
             continue
         before = re.split(r"[()]", text[max(0, found.start() - 120):found.start()])[-1]
-        parts = _PART.findall(fold(before))[-MAX_LONG:]
+        parts = _COMPOUND.findall(fold(before))[-MAX_LONG:]
         for k in range(1, len(parts) + 1):
             tail = parts[-k:]
-            if tail[0] not in STOPWORDS and _spells(letters, tail):
-                out.append((letters, tuple(tail)))
+            words = [w for p in tail for w in p.split("-")]
+            if tail[0] not in STOPWORDS and (_spells(letters, words) or _spells(letters, tail)):
+                out.append((letters, tuple(words)))
                 break
     return out
 
