@@ -7,6 +7,8 @@ import logging
 import os
 import subprocess
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from conftest import SAMPLE
 from paperfeed.config import load_settings
+from paperfeed.index.keyword_index import update_keyword_index
 from paperfeed.ingest.jsonl import read_jsonl
 from paperfeed.ingest.run import import_records
 from paperfeed.logs import setup_logging
@@ -66,6 +69,19 @@ def test_metrics_count_requests_by_route_and_read_the_store(client: TestClient,
         == 1
     assert f'paperfeed_http_request_duration_seconds_count{{method="GET",{route}}}' in text
     assert "seed-001" not in text  # paths are never labels
+    assert "paperfeed_keyword_index_behind" not in text  # a small archive has no index
+
+
+def test_metrics_say_how_far_the_keyword_index_is_behind(client: TestClient,
+                                                          store: Store) -> None:
+    import_records(store, read_jsonl(SAMPLE), source="jsonl")
+    update_keyword_index(store, threshold=0)
+    assert _value(client.get("/metrics").text, "paperfeed_keyword_index_behind") == 0
+    paper = store.get_paper("seed-001")
+    assert paper is not None
+    time.sleep(1.1)  # modified_at counts seconds: a change must be later than the mark's
+    store.upsert_papers([replace(paper, title="A retitled paper")])
+    assert _value(client.get("/metrics").text, "paperfeed_keyword_index_behind") == 1
 
 
 WORKER = """
@@ -73,6 +89,7 @@ import json, sys
 import pytest
 from fastapi.testclient import TestClient
 from paperfeed.config import load_settings
+from paperfeed.index.keyword_index import update_keyword_index
 from paperfeed.store import open_store
 from paperfeed.web.app import create_app
 settings = load_settings(environ={}, database_url=sys.argv[1])

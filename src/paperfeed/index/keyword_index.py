@@ -40,7 +40,7 @@ from paperfeed.store import Store
 from paperfeed.store.shapes import ChangedPaper, TextQuery
 from paperfeed.store.terms import fold
 
-__all__ = ["THRESHOLD", "KeywordIndex", "keyword_index_for", "pending_keyword",
+__all__ = ["THRESHOLD", "KeywordIndex", "keyword_index_for", "keyword_lag", "pending_keyword",
            "update_keyword_index"]
 
 THRESHOLD = 30_000  # papers from which the index step keeps a keyword index
@@ -162,6 +162,15 @@ def pending_keyword(store: Store, cache_dir: Path | None = None,
         return store.count_changed_papers(after=mark.resume(), cap=2**62)
     total = store.count_papers()
     return total if total >= (THRESHOLD if threshold is None else threshold) else 0
+
+
+def keyword_lag(store: Store, cache_dir: Path | None = None) -> int | None:
+    """Papers changed since this host's keyword index of store last committed; None when
+    it has none (a small archive, or the index step never ran here)."""
+    mark = Mark.read(index_dir(store, cache_dir))
+    if mark is None or mark.token != store.get_state(STATE_KEY):
+        return None
+    return store.count_changed_papers(after=mark.after, cap=2**62)
 
 
 def update_keyword_index(store: Store, *, deadline: float | None = None,

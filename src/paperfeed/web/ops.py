@@ -30,6 +30,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from paperfeed.index.keyword_index import TAIL, keyword_lag
 from paperfeed.store import Store
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -82,6 +83,11 @@ class StoreCollector(Collector):
         yield GaugeMetricFamily("paperfeed_embeddings_pending", "Papers the configured model "
                                 "has not embedded yet.", store.count_pending_embeddings(
                                     self.model))
+        lag = keyword_lag(store)
+        if lag is not None:
+            yield GaugeMetricFamily("paperfeed_keyword_index_behind", "Papers changed since "
+                                    "this host's keyword index last committed (web processes "
+                                    f"index up to {TAIL:,} of them in memory).", lag)
         digests = GaugeMetricFamily("paperfeed_digests", "Digest sends by outcome (sent, "
                                     "deferred, bounced, skipped, claimed).", labels=["outcome"])
         outcomes = store.digest_outcomes()
