@@ -5,8 +5,10 @@ candidates, the vectors, BM25 over every word, the match count, reading and rend
 cards. This script asks the app (in process, through Starlette's TestClient, so no HTTP
 server or load generator shares the cores) for N searches nobody asked before, and reports
 the process's CPU time per request, which is steadier than wall time on a busy machine.
-The baseline in the same run is a page from the page cache. Compare two trees by running
-the script from each, alternating (bench/RESULTS.md, "Uncached search CPU").
+The baselines in the same run are a page from the page cache and, where the database has
+a keyword index (index/keyword_index.py), as many other searches over the database's full
+text. Compare two trees by running the script from each, alternating (bench/RESULTS.md,
+"Uncached search CPU").
 
     python bench/search_cpu.py --db corpus.db --model minilm-static-256 --queries 100
 """
@@ -19,9 +21,11 @@ import platform
 import sqlite3
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from relevance import no_keyword_index
 from web_load import distinct_queries
 
 
@@ -46,6 +50,7 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from paperfeed.config import load_settings
+    from paperfeed.index.keyword_index import keyword_index_for
     from paperfeed.store import open_store
     from paperfeed.web.app import create_app
 
@@ -56,17 +61,22 @@ def main() -> None:
                              database_url=f"sqlite:///{db}")
     store = open_store(settings.database_url)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    paths = distinct_queries(db, (args.queries + 10) * len(modes))
+    indexed = keyword_index_for(store) is not None  # then also timed without it (baseline)
+    runs = [(mode, False) for mode in modes] + [(mode, True) for mode in modes if indexed]
+    paths = distinct_queries(db, args.queries * len(runs) + 10)
     rows = []
     with TestClient(create_app(settings, store)) as client:
         for path in paths[:10]:  # warm up: vectors loaded, calibration drawn, templates built
             client.get(path)
         client.get("/")
         cached = per_request_ms(client, ["/"] * 500)
-        for n, mode in enumerate(modes):
-            chunk = paths[10 + n * args.queries:10 + (n + 1) * args.queries]
-            ms = per_request_ms(client, [f"{p}&mode={mode}" for p in chunk])
-            rows.append((f"search page, {mode}, distinct queries", ms, ms / cached))
+        for n, (mode, baseline) in enumerate(runs):  # every run its own queries: no run
+            chunk = paths[10 + n * args.queries:10 + (n + 1) * args.queries]  # reuses caches
+            with no_keyword_index() if baseline else nullcontext():
+                ms = per_request_ms(client, [f"{p}&mode={mode}" for p in chunk])
+            name = f"search page, {mode}, distinct queries" + \
+                (", no keyword index (baseline)" if baseline else "")
+            rows.append((name, ms, ms / cached))
     load = os.getloadavg()[0]
     print(f"`python bench/search_cpu.py --db {db.name} --model {args.model} --queries "
           f"{args.queries}`: {papers:,} papers; {os.cpu_count()} CPUs, Python "
