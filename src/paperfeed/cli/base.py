@@ -121,7 +121,8 @@ def progress_bar(label: str, total: int | None = None) -> Iterator[Tracker]:
         yield update
 
 
-STEP_LABELS = {"vectors": "vectors (searchable when done)", "keyword": "keyword index",
+STEP_LABELS = {"vectors": "vectors (searchable when done)",
+               "keyword": "keyword index (big archives)",
                "spelling": "spelling vocabulary",
                "cards": "cards and author keys", "terms": "term rows (reader's model)"}
 
