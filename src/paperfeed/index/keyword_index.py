@@ -235,8 +235,9 @@ class KeywordIndex:
         self.analyzer = _analyzer()
         self.schema = _schema()
         self._main = _open(path, create=False)
-        self._tail: tantivy.Index | None = None
-        self._tail_ids: frozenset[str] = frozenset()  # their entries in the files are stale
+        # the papers changed after the mark, in memory, and their ids (whose entries in the
+        # files are stale): swapped as one, so a search in another thread sees a whole pair
+        self._tail: tuple[tantivy.Index | None, frozenset[str]] = (None, frozenset())
         self._tail_version: str | None = None
         self._usable = False
 
@@ -260,8 +261,8 @@ class KeywordIndex:
         self._usable = pending <= TAIL
         changed = store.changed_papers(after=self.mark.resume(), limit=TAIL) \
             if self._usable and pending else []
-        self._tail = self._memory_index(changed) if changed else None
-        self._tail_ids = frozenset(p.id for p in changed)
+        self._tail = (self._memory_index(changed) if changed else None,
+                      frozenset(p.id for p in changed))
         self._tail_version = version
         return self._usable
 
@@ -284,7 +285,8 @@ class KeywordIndex:
         if not tokens:
             return []
         found: dict[str, float] = {}
-        for index, stale in ((self._main, self._tail_ids), (self._tail, frozenset())):
+        tail, changed = self._tail
+        for index, stale in ((self._main, changed), (tail, frozenset())):
             if index is None:
                 continue
             searcher = index.searcher()
@@ -298,7 +300,7 @@ class KeywordIndex:
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
         """Papers per word (its stem), in the files and the tail: what the database's full
         text would count, without reading a posting list."""
-        searchers = [i.searcher() for i in (self._main, self._tail) if i is not None]
+        searchers = [i.searcher() for i in (self._main, self._tail[0]) if i is not None]
         return {w: sum(s.doc_freq("body", t) for s in searchers for t in self.analyzer.analyze(w))
                 for w in words}
 
