@@ -77,10 +77,13 @@ class Papers(SqlBase):
         if day_to is not None:
             where.append("day <= ?")
             args.append(day_to.isoformat())
+        order = f"ORDER BY day DESC{self.dialect.nulls_last}, id DESC"
         with self.reading() as conn:
-            rows = self.run(conn, f"SELECT {PAPER_COLUMNS} FROM papers WHERE "
-                            f"{' AND '.join(where)} ORDER BY day DESC{self.dialect.nulls_last}, "
-                            "id DESC LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
+            # the page's ids from the (day, id) index alone, then their rows: an offset skips
+            # index entries, not whole rows (millions of them deep in a big archive)
+            rows = self.run(conn, f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN (SELECT id "
+                            f"FROM papers WHERE {' AND '.join(where)} {order} LIMIT ? OFFSET ?) "
+                            f"{order}", [*args, limit, offset]).fetchall()
         return [columns_to_paper(r) for r in rows]
 
     def count_papers(self) -> int:
