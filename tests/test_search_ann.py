@@ -269,3 +269,22 @@ def test_a_save_killed_midway_leaves_no_half_written_file(tmp_path: Path) -> Non
     assert not dead.exists()  # its writer is gone
     assert live.exists()  # a live process may still be writing it
     assert list(tmp_path.glob("*.usearch"))  # and the graph was saved
+
+
+def test_a_vector_stored_again_after_its_paper_changed_reaches_a_loaded_index(
+        store: Store, tmp_path: Path) -> None:
+    """A paper's new text drops its vector (the newest one); the vector stored for the new
+    text gets a number the web worker has not seen yet, so its next refresh loads it."""
+    vectors = clustered(3, seed=5)
+    ids = [f"2401.{i:05d}" for i in range(3)]
+    store.upsert_papers([Paper(id=pid, title=f"Paper {pid}", abstract="About things.")
+                         for pid in ids])
+    store.put_embeddings("test-model", ids, vectors)
+    web = VectorIndex("test-model", cache_dir=tmp_path, source=store.url)
+    assert web.refresh(store) == 3
+    store.upsert_papers([Paper(id=ids[2], title="A new title", abstract="About things.")])
+    assert ids[2] not in store.get_embeddings("test-model", ids)
+    store.put_embeddings("test-model", [ids[2]], vectors[:1])
+    assert web.refresh(store) == 1
+    assert web.search(vectors[0], 2)[0][1] > 0.999 and {p for p, _ in web.search(
+        vectors[0], 2)} == {ids[0], ids[2]}

@@ -57,8 +57,7 @@ class PgVectors(Embeddings, PgConnection):
         last = {pid: i for i, pid in enumerate(paper_ids)}  # a repeated id: the last one wins
         with self.tx() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (EMBED_LOCK,))
-            start = int(scalar(conn, "SELECT coalesce(max(seq), 0) FROM embeddings "
-                               "WHERE model = %s", (model,)))
+            start = self._take_seqs(conn, model, len(paper_ids))
             _stage_vectors(conn, [(pid, matrix[i], start + i + 1) for pid, i in last.items()])
             conn.execute(
                 "INSERT INTO embeddings (paper_id, model, dim, vector, created_at, seq) "

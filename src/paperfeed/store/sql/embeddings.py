@@ -9,11 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 from paperfeed.store.shapes import Pending, PendingCursor
-from paperfeed.store.sql.base import SqlBase
+from paperfeed.store.sql.base import SqlBase, now
 
 
 class Embeddings(SqlBase):
     """The bookkeeping half of the vector role."""
+
+    def _take_seqs(self, conn: Any, model: str, n: int) -> int:
+        """Reserve n vector numbers of model (inside the caller's write); the last number
+        before them. Numbers never come back: a process that loaded up to some number must
+        see every vector stored after it, also when the newest vectors were deleted (a
+        paper's text changed) and stored again."""
+        key = f"embeddings_seq:{model}"
+        start = max(int(self.value(conn, "SELECT coalesce(max(seq), 0) FROM embeddings "
+                                         "WHERE model = ?", (model,))),
+                    int(self.value(conn, "SELECT coalesce(max(value), '0') FROM ingest_state "
+                                         "WHERE key = ?", (key,))))
+        self.run(conn, "INSERT INTO ingest_state VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
+                 "SET value = excluded.value, updated_at = excluded.updated_at",
+                 (key, str(start + n), now()))
+        return start
 
     def pending_embeddings(self, model: str, *, limit: int,
                            after: PendingCursor | None = None) -> list[Pending]:

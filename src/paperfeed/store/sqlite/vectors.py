@@ -23,8 +23,7 @@ class SqliteVectors(Embeddings, SqliteConnection):
                              f"{matrix.shape}")
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.write() as conn:
-            start = int(conn.execute("SELECT coalesce(max(seq), 0) FROM embeddings WHERE "
-                                     "model = ?", (model,)).fetchone()[0])
+            start = self._take_seqs(conn, model, len(paper_ids))
             conn.executemany(
                 "INSERT INTO embeddings (paper_id, model, dim, vector, created_at, seq) "
                 "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM papers WHERE id = ?) "
