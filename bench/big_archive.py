@@ -288,6 +288,7 @@ def step_serve(run: Run) -> None:
                 [_get(f"{base}/search?mode={mode}&q={urllib.parse.quote(q)}")[0]
                  for q in queries[1:]])
         figures["memory"] = _rss_mb(server.pid)
+        print("serve", json.dumps(figures), flush=True)  # (the day below takes minutes)
         figures["day"] = _new_day(run, base)
         figures["memory_after_day"] = _rss_mb(server.pid)
     finally:
@@ -308,18 +309,22 @@ def _new_day(run: Run, base: str) -> dict[str, Any]:
     with gzip.open(snapshot_bench.CORPUS, "rt", encoding="utf-8") as lines:
         corpus = [json.loads(line) for n, line in zip(range(2000), lines, strict=False)]
     today = datetime.now(UTC).date().isoformat()
-    path = run.dir / "day.json"
+    prefix = 7100 + len(list(run.dir.glob("day-*.json")))  # new ids on every run
+    path = run.dir / f"day-{prefix}.json"
+    # each title gets a word of its own: the archive holds ~27 copies of every text, and the
+    # probes must find the new paper, not one of its copies
     with path.open("w", encoding="utf-8") as out:
         for n, record in enumerate(corpus):
-            listed = {**record, "published": today}
-            out.write(json.dumps(snapshot_bench.to_snapshot(listed, f"7100.{n:05d}")) + "\n")
+            listed = {**record, "published": today, "title": f"{record['title']} qz{prefix}x{n}"}
+            out.write(json.dumps(snapshot_bench.to_snapshot(listed, f"{prefix}.{n:05d}")) + "\n")
     figures: dict[str, Any] = {}
-    probes = [(f"7100.{n:05d}", corpus[n]["title"]) for n in (0, 777, 1999)]
+    probes = [(f"{prefix}.{n:05d}", f"{corpus[n]['title']} qz{prefix}x{n}") for n in (0, 777, 1999)]
     start = time.perf_counter()
     subprocess.run(run.paperfeed("ingest", "snapshot", str(path)), env=run.env(), check=True,
                    capture_output=True)
     figures["ingest_seconds"] = time.perf_counter() - start
-    figures["keyword"] = _found_by(base, "keyword", start, probes)  # full text: the import's
+    figures["keyword"] = _found_by(base, "keyword", start,  # full text: the import's
+                                   [(pid, title.rsplit(" ", 1)[1]) for pid, title in probes])
     t = time.perf_counter()
     subprocess.run(run.paperfeed("index", "--model", MODEL, "--only", "vectors"),
                    env=run.env(), check=True, capture_output=True)
