@@ -154,23 +154,31 @@ def _open(path: Path, *, create: bool) -> tantivy.Index:
     return index
 
 
+def _own_mark(store: Store, path: Path) -> Mark | None:
+    """The mark at path when the index there is of this database (None: no index yet, or
+    another database's under the same URL)."""
+    mark = Mark.read(path)
+    return mark if mark is not None and mark.token == store.get_state(STATE_KEY) else None
+
+
+def _big_enough(store: Store, threshold: int | None) -> bool:
+    return store.count_papers() >= (THRESHOLD if threshold is None else threshold)
+
+
 def pending_keyword(store: Store, cache_dir: Path | None = None,
                     threshold: int | None = None) -> int:
     """How many papers the next update_keyword_index would add (0 below threshold)."""
-    mark = Mark.read(index_dir(store, cache_dir))
-    if mark is not None and mark.token == store.get_state(STATE_KEY):
+    mark = _own_mark(store, index_dir(store, cache_dir))
+    if mark is not None:
         return store.count_changed_papers(after=mark.resume(), cap=2**62)
-    total = store.count_papers()
-    return total if total >= (THRESHOLD if threshold is None else threshold) else 0
+    return store.count_papers() if _big_enough(store, threshold) else 0
 
 
 def keyword_lag(store: Store, cache_dir: Path | None = None) -> int | None:
     """Papers changed since this host's keyword index of store last committed; None when
     it has none (a small archive, or the index step never ran here)."""
-    mark = Mark.read(index_dir(store, cache_dir))
-    if mark is None or mark.token != store.get_state(STATE_KEY):
-        return None
-    return store.count_changed_papers(after=mark.after, cap=2**62)
+    mark = _own_mark(store, index_dir(store, cache_dir))
+    return None if mark is None else store.count_changed_papers(after=mark.after, cap=2**62)
 
 
 def update_keyword_index(store: Store, *, deadline: float | None = None,
@@ -181,19 +189,16 @@ def update_keyword_index(store: Store, *, deadline: float | None = None,
     deadline (time.monotonic()); how many papers were added. Another process writing the
     same index at the time is left to it (0)."""
     path = index_dir(store, cache_dir)
-    mark = Mark.read(path)
-    token = store.get_state(STATE_KEY)
-    if mark is None or token is None or mark.token != token:  # none yet, or another
-        # database's under this URL
-        if store.count_papers() < (THRESHOLD if threshold is None else threshold):
+    mark = _own_mark(store, path)
+    fresh = mark is None
+    if mark is None:
+        if not _big_enough(store, threshold):
             return 0
+        token = store.get_state(STATE_KEY)
         if token is None:  # the database's name for itself, shared by every host's index
             token = uuid.uuid4().hex
             store.set_state(STATE_KEY, token)
         mark = Mark(token, None)
-        fresh = True
-    else:
-        fresh = False
     try:
         index = _open(path, create=True)
         writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
