@@ -156,9 +156,11 @@ def best_matches(store: Store, topic_words: Sequence[str],
     if found is not None:
         return found
     seeds = sorted((w for w in topic_words if counts.get(w)), key=lambda w: counts[w])[:SEEDS]
-    index = keyword_index_for(store) if seeds else None  # a big archive's: bounded work
-    ranked = index.candidates(seeds, TextQuery(), READ) if index else store.keyword_search(
-        TextQuery(any_of=tuple((w,) for w in seeds)), limit=READ) if seeds else []
+    ranked: list[tuple[str, float]] = []
+    if seeds and (index := keyword_index_for(store)) is not None:  # a big archive's
+        ranked = index.candidates(seeds, TextQuery(), READ)
+    elif seeds:
+        ranked = store.keyword_search(TextQuery(any_of=tuple((w,) for w in seeds)), limit=READ)
     ids = [i for i, _ in ranked]
     texts = store.texts(ids) if ids else {}
     found = {i: texts[i] for i in ids if i in texts}
