@@ -36,7 +36,7 @@ from paperfeed.rank.counts import paper_count
 from paperfeed.rank.query import STOPWORDS, parse_query
 from paperfeed.store import Store
 from paperfeed.store.base import Vectors
-from paperfeed.store.terms import words
+from paperfeed.store.terms import spaced, words
 
 NEAR = 0.9  # share of the topic's word weight a paper must have close together
 FLOOR = 0.0  # ... and a similarity above the topic's usual: z >= this (when it has a vector)
@@ -44,6 +44,7 @@ KEYWORD_ONLY = 0.99  # share needed anywhere when there is no vector: every word
 CORE_FLOOR = 3.0  # or every word in one sentence, any distance, and this z to the topic's core
 SPAN = 1  # words are close when within the topic's word count + SPAN content words
 OPENING = 4  # sentences read for the topic's words together: the title and the first three
+TAIL = 3  # a stem's last letters that may differ from its word's (Snowball changes two at most)
 
 _local = threading.local()  # PyStemmer documents its stemmers as not thread-safe: one per thread
 _VOWELS = frozenset("aeiouy")
@@ -313,7 +314,8 @@ def matching(store: Store, topic: Topic, papers: Iterable[Text],
     """Gathers the ids of the papers that match the topic (their similarities from the
     model's index)."""
     needed = required(topic)
-    papers = [p for p in papers if all(alts & stem_set(p.title, p.abstract) for alts in needed)]
+    starts = _starts(needed)
+    papers = [p for p in papers if _has_needed(needed, starts, p)]
     sims, near_core = similarities(store, topic, [p.id for p in papers], embedder)
     return {p.id for p in papers
             if evidence(topic, p, sims.get(p.id), near_core.get(p.id)).matches}
@@ -335,13 +337,43 @@ def required(topic: Topic) -> list[frozenset[str]]:
             for s, weight in topic.weights.items() if weight > slack * (1 + 1e-9)]
 
 
-@lru_cache(maxsize=32768)
 def stem_set(title: str, abstract: str) -> frozenset[str]:
-    """Every stem tokens() gives for a paper, unordered (cheaper: one pass, no sentences)."""
+    """Every stem tokens() gives for a paper, unordered (from tokens(), which matching reads
+    next for the papers that have them)."""
+    return frozenset(s for s in tokens(title, abstract) if s is not None)
+
+
+def _has_needed(needed: Sequence[frozenset[str]], starts: Sequence[tuple[str, ...]],
+                paper: Text) -> bool:
+    """Whether the paper has a stem of each set in needed; starts (_starts(needed)) rejects
+    most papers that do not by substring search, before reading them in words."""
+    if not _may_have(starts, paper.title, paper.abstract):
+        return False
+    have = stem_set(paper.title, paper.abstract)
+    return all(alts & have for alts in needed)
+
+
+def _starts(needed: Sequence[frozenset[str]]) -> list[tuple[str, ...]]:
+    """For each set of stems in needed, how the words that have one of them begin: a stem
+    but its last TAIL letters (at least its first letter)."""
+    return [tuple({s[:max(1, len(s) - TAIL)] for s in alts}) for alts in needed]
+
+
+def _may_have(starts: Sequence[tuple[str, ...]], title: str, abstract: str) -> bool:
+    """Whether the paper has, for each entry of starts, a word with one of its beginnings
+    (a word of words(), or a hyphenated word joined): what a paper needs to have a stem of
+    each set in needed."""
     text = f"{title} {abstract}"
-    found = {stem(w) for w in set(words(text)) if w not in STOPWORDS}
-    found.update(stem(w.replace("-", "")) for w in _joined(text))
-    return frozenset(found)
+    spaced_words = spaced(text)
+    joined = None
+    for begins in starts:
+        if any(" " + b in spaced_words for b in begins):
+            continue
+        if joined is None:
+            joined = text.lower().replace("-", "")
+        if not any(b in joined for b in begins):
+            return False
+    return True
 
 
 def matches_first(store: Store, query: str, ranked: Sequence[tuple[str, float]],

@@ -32,6 +32,14 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def spaced(text: str) -> str:
+    """The folded words of text, each after a space (" " + " ".join(words(text))), for
+    finding a word's beginning by substring search."""
+    if text.isascii():
+        return " " + text.lower().translate(_ASCII_GAPS)
+    return " " + " ".join(_WORD.findall(fold(text)))
+
+
 def vocabulary_words(text: str) -> Counter[str]:
     """Distinct words of one paper's text worth counting (2-30 letters or digits)."""
     return Counter(w for w in set(words(text)) if VOCAB_MIN_LEN <= len(w) <= VOCAB_MAX_LEN)

@@ -1,0 +1,146 @@
+"""Topic matching's shortcuts decide what the rules alone decide: the substring check that
+rejects papers before they are read in words never rejects a paper that has the stems, and
+search's match counts, order and the page's "N results match" equal those of judging every
+ranked paper by its evidence alone (rank/match.py), on both backends.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import SAMPLE, SHARED_DATA
+from paperfeed.config import Settings, load_settings
+from paperfeed.index.build import build_index
+from paperfeed.index.embedder import Embedder, load_embedder
+from paperfeed.ingest.jsonl import SOURCE, read_jsonl
+from paperfeed.ingest.run import import_records
+from paperfeed.rank import match
+from paperfeed.rank.match import PaperText
+from paperfeed.rank.query import STOPWORDS, parse_query
+from paperfeed.rank.search import search, search_ranked
+from paperfeed.store import Store
+from paperfeed.store.terms import words
+from paperfeed.web.app import create_app
+
+TRICKY = [
+    ("Dying neurons and lying agents", "Tying weights; skies and vying flies. We study it."),
+    ("Capabilities of LLMs", "The capability and bistability of CNNs, possibly ugly, early only."),
+    ("Self-supervised fine-tuning", "Pre-trained vision-language models (VLMs) are fine-tuned."),
+    ("Schrödinger bridges for Café-Élan", "Naïve coöperation: über-fast déjà-vu co-évolution."),
+    ("Happy relational valency", "Hoping, hopped, organization, valencies; agreed, cried."),
+]
+QUERIES = ["model immunization", "large language models", "LLMs", "diffusion models",
+           "fine-tuning", "vision language models", "graph neural networks",
+           "reinforcement learning from human feedback", "speculative decoding",
+           "self-supervised learning", "retrieval augmented generation", "3D Gaussian splatting",
+           "protein structure", "quantum", "federated learning privacy"]
+
+
+def _stems(title: str, abstract: str) -> frozenset[str]:
+    """A paper's stems by the definition: every word's but the stop words', and each
+    hyphenated word's joined."""
+    text = f"{title} {abstract}"
+    found = {match.stem(w) for w in words(text) if w not in STOPWORDS}
+    found.update(match.stem(w.replace("-", "")) for w in match._joined(text))
+    return frozenset(found)
+
+
+def _texts() -> list[tuple[str, str]]:
+    out = list(TRICKY)
+    out += [(r["title"], r["abstract"]) for r in map(json.loads, SAMPLE.open(encoding="utf-8"))]
+    corpus = SHARED_DATA / "arxiv_corpus.jsonl.gz"
+    if corpus.exists():
+        with gzip.open(corpus, "rt", encoding="utf-8") as lines:
+            for n, line in enumerate(lines):
+                if n >= 3000:
+                    break
+                record = json.loads(line)
+                out.append((record["title"], record["abstract"]))
+    return out
+
+
+def test_a_paper_that_has_a_stem_always_passes_the_substring_check() -> None:
+    for title, abstract in _texts():
+        stems = _stems(title, abstract)
+        assert match.stem_set(title, abstract) == stems
+        for s in stems:
+            assert match._may_have(match._starts([frozenset({s})]), title, abstract), (s, title)
+
+
+def test_the_substring_check_rejects_papers_without_the_words() -> None:
+    title, abstract = "Protein folding", "We fold proteins with a physics prior."
+    assert not match._may_have(match._starts([frozenset({match.stem("transformers")})]),
+                               title, abstract)
+    assert not match._may_have(match._starts([frozenset({"protein"}),
+                                              frozenset({match.stem("speculative")})]),
+                               title, abstract)
+    assert match._may_have(match._starts([frozenset({"protein"}), frozenset({"prior"})]),
+                           title, abstract)
+
+
+@pytest.fixture
+def static() -> Embedder:
+    try:
+        return load_embedder("minilm-static-256")
+    except ImportError as exc:
+        pytest.skip(f"embedding model not installed: {exc}")
+
+
+@pytest.fixture
+def sample(store: Store, static: Embedder) -> Store:
+    import_records(store, read_jsonl(SAMPLE), source=SOURCE)
+    build_index(store, static, batch_size=256)
+    return store
+
+
+@pytest.fixture
+def app(settings: Settings, sample: Store) -> Iterator[TestClient]:
+    settings = load_settings(environ={}, database_url=settings.database_url,
+                             embedding_model="minilm-static-256")
+    with TestClient(create_app(settings, sample)) as client:
+        yield client
+
+
+def _by_evidence(store: Store, query: str, ranked: list[tuple[str, float]],
+                 embedder: Embedder | None) -> list[str]:
+    """The ranked papers that match query, judged one by one on their evidence alone."""
+    topic = match.prepare(store, query, embedder)
+    ids = [pid for pid, _ in ranked]
+    texts = store.texts(ids)
+    sims, near_core = match.similarities(store, topic, ids, embedder)
+    return [i for i in ids if match.evidence(topic, PaperText(i, *texts[i]), sims.get(i),
+                                             near_core.get(i)).matches]
+
+
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_search_counts_and_puts_first_what_evidence_alone_matches(
+        sample: Store, static: Embedder, mode: str) -> None:
+    embedder = static if mode == "hybrid" else None
+    counted = 0
+    for query in QUERIES:
+        ranked, _ = search_ranked(sample, query, mode=mode, need=20, embedder=embedder)
+        expected = _by_evidence(sample, query, ranked, embedder)
+        found = search(sample, query, mode=mode, limit=len(ranked), embedder=embedder,
+                       match=True)
+        assert found.matched == len(expected), query
+        assert [h.paper.id for h in found.hits[:found.matched]] == expected, query
+        counted += len(expected)
+    assert counted > 20  # the queries match papers, so the comparison says something
+
+
+def test_the_search_page_says_how_many_match_as_evidence_alone_counts(
+        app: TestClient, sample: Store, static: Embedder) -> None:
+    for query in QUERIES[:6]:
+        ranked, _ = search_ranked(sample, query, mode="hybrid", need=20, embedder=static)
+        expected = len(_by_evidence(sample, query, ranked, static))
+        page = app.get("/search", params={"q": query})
+        assert page.status_code == 200
+        said = f"{expected:,} results match" if expected > 1 else \
+            "1 result matches" if expected == 1 else "No results match"
+        assert said in page.text, query
+        assert parse_query(query).has_text
