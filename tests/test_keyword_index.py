@@ -69,6 +69,36 @@ def test_filters_are_answered_by_the_index(indexed: Store) -> None:
         ["2603.00001"]
 
 
+def test_papers_found_another_way_get_the_score_the_candidates_would_give_them(
+        indexed: Store) -> None:
+    indexed.upsert_papers([paper(4, "Protein design with diffusion")])  # in the tail
+    indexed.upsert_papers([paper(1, "Byte-level vocabularies")])  # its indexed text is stale
+    index = keyword_index_for(indexed)
+    assert index is not None
+    words = ["protein", "graph"]
+    ranked = dict(index.candidates(words, TextQuery(), 10))
+    assert set(ranked) == {"2603.00002", "2603.00003", "2603.00004"}
+    ids = ["2603.00001", "2603.00002", "2603.00003", "2603.00004", "2603.99999"]
+    scores = index.scores(words, ids)
+    assert scores == {**ranked, "2603.00001": 0.0, "2603.99999": 0.0}
+    assert scores["2603.00003"] > scores["2603.00002"] > 0  # both words beat one
+    assert index.scores(["unheard"], ids) == dict.fromkeys(ids, 0.0)
+
+
+def test_a_web_process_reads_another_process_s_commit_after_a_while_and_misses_nothing(
+        indexed: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = keyword_index_for(indexed)
+    assert index is not None
+    monkeypatch.setattr(keyword_index, "_forget", lambda path: None)  # as in another process
+    indexed.upsert_papers([paper(4, "Oversquashing in message passing")])
+    assert update_keyword_index(indexed, threshold=0) >= 1  # (settling: see Mark.resume)
+    assert keyword_index_for(indexed) is index and len(index) == 3  # the mark is not read yet
+    assert set(found(indexed, "oversquashing")) == {"2603.00002", "2603.00004"}  # the tail
+    monkeypatch.setattr(keyword_index, "LOOK_SECONDS", 0.0)
+    assert keyword_index_for(indexed) is index and len(index) == 4
+    assert set(found(indexed, "oversquashing")) == {"2603.00002", "2603.00004"}
+
+
 def test_a_tail_longer_than_a_process_indexes_sends_search_to_the_database(
         indexed: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keyword_index, "TAIL", 4)  # the 3 just indexed are read again too

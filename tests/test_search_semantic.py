@@ -15,6 +15,7 @@ from conftest import SAMPLE, SHARED_DATA
 from paperfeed.errors import NotFound
 from paperfeed.index.build import build_index
 from paperfeed.index.embedder import Embedder, load_embedder
+from paperfeed.index.keyword_index import keyword_index_for, update_keyword_index
 from paperfeed.index.vectors import index_for
 from paperfeed.ingest.jsonl import SOURCE, read_jsonl
 from paperfeed.ingest.run import import_records
@@ -66,6 +67,20 @@ def test_a_description_in_other_words_finds_the_paper(indexed: Store,
 
 def test_misspelled_query_still_finds_the_paper(indexed: Store, embedder: Embedder) -> None:
     assert top(indexed, "convolutonal kolmogorov arnold netwroks", embedder)[0] == "seed-068"
+
+
+def test_hybrid_through_a_keyword_index_reads_no_text_and_finds_the_same_papers(
+        indexed: Store, embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    queries = {"making models hard to fine-tune on harmful tasks": "seed-001",
+               "convolutonal kolmogorov arnold netwroks": "seed-068"}
+    assert update_keyword_index(indexed, threshold=0) == 119
+    assert keyword_index_for(indexed) is not None
+    monkeypatch.setattr(indexed, "texts", lambda ids: pytest.fail("a paper's text was read"))
+    for query, answer in queries.items():
+        assert answer in top(indexed, query, embedder, limit=3)
+    # the keyword side still counts: words only some nearby papers have move them up
+    assert top(indexed, "state space models", embedder, limit=10) != \
+        top(indexed, "state space models", embedder, mode="semantic", limit=10)
 
 
 def test_semantic_results_respect_filters(indexed: Store, embedder: Embedder) -> None:

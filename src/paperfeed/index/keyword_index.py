@@ -4,8 +4,9 @@ proposes search's full-text candidates in a big archive.
 FTS5 and PostgreSQL's tsvector read and score every paper a query's words are in, so their
 cost grows with the archive, and search had to leave words out to stay in budget. tantivy
 answers the OR of every query word with block-max WAND: it reads only the postings that can
-still reach the top k, and the candidates are then scored with every word by rank/bm25.py,
-as the database's are.
+still reach the top k. Keyword search rescores the candidates with rank/bm25.py, as the
+database's; hybrid takes the index's scores as they are (scores: the same BM25 for papers the
+dense side found), which reads no paper's text.
 
 The index lives in a directory under the cache directory, named after the store (like the
 vector graph), with a mark file saying which store it belongs to and how far it has got.
@@ -49,6 +50,7 @@ BATCH = 20_000  # papers per committed batch of the index step
 SETTLE_SECONDS = 10  # each run first re-reads papers changed this long before the mark
 WRITER_HEAP = 128_000_000  # bytes tantivy's writer buffers before it writes a segment
 MAX_CANDIDATES = 2_000
+LOOK_SECONDS = 2.0  # how often a web process reads the mark for the index step's commits
 STATE_KEY = "keyword_index"  # the store's state: which index directory belongs to it
 TOKENIZER = "paperfeed"
 
@@ -221,6 +223,7 @@ def update_keyword_index(store: Store, *, deadline: float | None = None,
             writer.commit()
             after = batch[-1].cursor
             Mark(mark.token, after, read_at).write(path)
+            _forget(path)
             added += len(batch)
             if progress is not None:
                 progress(len(batch))
@@ -245,6 +248,7 @@ class KeywordIndex:
         self._tail: tuple[tantivy.Index | None, frozenset[str]] = (None, frozenset())
         self._tail_version: str | None = None
         self._usable = False
+        self.looked = time.monotonic()  # when the mark was last read
 
     def reopen(self, mark: Mark) -> None:
         """Read the files as of mark (the index step's newer commit); the tail is recounted."""
@@ -286,7 +290,7 @@ class KeywordIndex:
                    limit: int) -> list[tuple[str, float]]:
         """The limit best papers by BM25 over any of words (query's filters applied), best
         first; a paper changed since the files were written is found by its new text."""
-        tokens = list(dict.fromkeys(self.analyzer.analyze(" ".join(words))))
+        tokens = self._tokens(words)
         if not tokens:
             return []
         found: dict[str, float] = {}
@@ -294,13 +298,35 @@ class KeywordIndex:
         for index, stale in ((self._main, changed), (tail, frozenset())):
             if index is None:
                 continue
-            searcher = index.searcher()
-            hits = searcher.search(self._query(tokens, query), min(limit, MAX_CANDIDATES)).hits
-            for score, address in hits:
-                pid = searcher.doc(address)["id"][0]
-                if pid not in stale:
-                    found[pid] = score
+            hits = self._hits(index, self._query(tokens, query), min(limit, MAX_CANDIDATES))
+            found.update((pid, score) for pid, score in hits if pid not in stale)
         return sorted(found.items(), key=lambda r: -r[1])[:limit]
+
+    def scores(self, words: Sequence[str], ids: Sequence[str]) -> dict[str, float]:
+        """BM25 over any of words for each of ids, the score candidates gives it (0 for a
+        paper with none of the words): the keyword side of papers found another way."""
+        out = dict.fromkeys(ids, 0.0)
+        tokens = self._tokens(words)
+        tail, changed = self._tail
+        for index, wanted in ((self._main, [i for i in out if i not in changed]),
+                              (tail, [i for i in out if i in changed])):
+            if index is None or not wanted or not tokens:
+                continue
+            q, must = tantivy.Query, tantivy.Occur.Must
+            among = q.const_score_query(q.boolean_query(  # a lookup per id: no scan
+                [(tantivy.Occur.Should, q.term_query(self.schema, "id", i)) for i in wanted]), 0.0)
+            query = q.boolean_query([(must, among), (must, self._text(tokens))])
+            out.update(self._hits(index, query, len(wanted)))
+        return out
+
+    def _tokens(self, words: Sequence[str]) -> list[str]:
+        return list(dict.fromkeys(self.analyzer.analyze(" ".join(words))))
+
+    @staticmethod
+    def _hits(index: tantivy.Index, query: tantivy.Query, limit: int) -> list[tuple[str, float]]:
+        searcher = index.searcher()
+        return [(searcher.doc(address)["id"][0], score)
+                for score, address in searcher.search(query, limit).hits]
 
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
         """Papers per word (its stem), in the files and the tail: what the database's full
@@ -311,7 +337,7 @@ class KeywordIndex:
 
     def _query(self, tokens: Sequence[str], query: TextQuery) -> tantivy.Query:
         q, must, should = tantivy.Query, tantivy.Occur.Must, tantivy.Occur.Should
-        text = q.boolean_query([(should, q.term_query(self.schema, "body", t)) for t in tokens])
+        text = self._text(tokens)
         filters: list[Any] = []
         if query.categories:
             filters.append(q.boolean_query([(should, q.term_query(self.schema, "cat", c.lower()))
@@ -328,6 +354,11 @@ class KeywordIndex:
         return q.boolean_query([(must, text), *((must, q.const_score_query(f, 0.0))
                                                 for f in filters)])
 
+    def _text(self, tokens: Sequence[str]) -> tantivy.Query:
+        """Any of tokens in a paper's title or abstract, scored by BM25."""
+        q, should = tantivy.Query, tantivy.Occur.Should
+        return q.boolean_query([(should, q.term_query(self.schema, "body", t)) for t in tokens])
+
     @staticmethod
     def answers(query: TextQuery) -> bool:
         """Whether query is one the index answers: plain words and the page's filters (not
@@ -339,12 +370,26 @@ _cache: dict[str, KeywordIndex] = {}
 _cache_lock = threading.Lock()
 
 
+def _forget(path: Path) -> None:
+    """Have this process read path's mark on its next search (it has just written one)."""
+    with _cache_lock:
+        if (index := _cache.get(str(path))) is not None:
+            index.looked = float("-inf")
+
+
 def keyword_index_for(store: Store, cache_dir: Path | None = None) -> KeywordIndex | None:
     """This process's keyword index of store, reloaded when the index step has committed
     since and with its tail up to date; None when there is none for store or it lags more
-    than TAIL papers (search then reads the database's full text)."""
+    than TAIL papers (search then reads the database's full text).
+
+    The mark file is read again at most every LOOK_SECONDS: until then the tail holds
+    every paper changed after the mark this process read, so nothing is missed."""
     path = index_dir(store, cache_dir)
     key = str(path)
+    with _cache_lock:
+        index = _cache.get(key)
+        if index is not None and time.monotonic() - index.looked < LOOK_SECONDS:
+            return index if index.refresh(store) else None
     mark = Mark.read(path)
     with _cache_lock:
         index = _cache.get(key)
@@ -357,4 +402,5 @@ def keyword_index_for(store: Store, cache_dir: Path | None = None) -> KeywordInd
             index = _cache[key] = KeywordIndex(path, mark)
         elif index.mark != mark:  # the index step committed since: read its new files
             index.reopen(mark)
+        index.looked = time.monotonic()
         return index if index.refresh(store) else None

@@ -1,7 +1,8 @@
 """Search: keyword (full text), semantic (vectors) and hybrid (convex fusion), filters, sorts.
 
 Hybrid takes the best `DEPTH` papers of the dense side and KEYWORD_DEPTH times as many of the
-keyword side, gives the keyword side's papers their real similarity (a dot product),
+keyword side, gives the keyword side's papers their real similarity (a dot product) and the
+dense side's their BM25 (the keyword index's own, else rank/bm25.py's from their texts),
 normalises both score lists (z-scores over the union) and mixes them with DENSE_WEIGHT.
 Unlike reciprocal-rank fusion this keeps a paper that one side ranks first near the top
 (bench/RESULTS.md has the measurements).
@@ -336,34 +337,45 @@ class _FullText:
         tq = self.tq if matched is None else without_crowds(self.tq, matched)
         return self.store.keyword_search(tq, limit=limit) if tq else []
 
+    def scores(self, ids: Sequence[str], found: Mapping[str, float]) -> dict[str, float]:
+        """Every query word's BM25 for ids. With the keyword index, its own: found (the
+        candidates, as it scored them) and one lookup for the rest, which reads no text and
+        ranks as well in hybrid (bench/RESULTS.md); else rank/bm25.py's over their texts."""
+        if self.index is None:
+            return self.scorer.scores(ids)
+        rest = self.index.scores([*self.scorer.words, *self.scorer.acronyms],
+                                 [pid for pid in ids if pid not in found])
+        return {pid: found[pid] if pid in found else rest[pid] for pid in ids}
+
 
 def _ranked(text: _FullText, dense: _Dense | None, *, mode: str, depth: int,
             need: int, sort: str, weight: float,
             matched: Mapping[str, int]) -> list[tuple[str, float]]:
-    store, tq, scorer = text.store, text.tq, text.scorer
+    store, tq = text.store, text.tq
     if not tq.has_text:
         return store.keyword_search(tq, limit=depth) if tq.has_filters else []
     if dense is None:
         if sort == "date":
             return store.keyword_search(tq, limit=depth, order="date")
-        return scorer.rerank(text.candidates(max(depth, CANDIDATES)))
+        return text.scorer.rerank(text.candidates(max(depth, CANDIDATES)))
     semantic = dense.top(store, tq, depth, need)
     if mode == "semantic" or weight >= 1.0:
         return semantic
     found = text.candidates(max(CANDIDATES, depth), matched)
-    return fuse_filled(dense, scorer, semantic=dict(semantic),
-                       candidates=[pid for pid, _ in found], weight=weight)
+    return fuse_filled(dense, text, semantic=dict(semantic), candidates=dict(found),
+                       weight=weight)
 
 
-def fuse_filled(dense: _Dense, scorer: _Scorer, *, semantic: dict[str, float],
-                candidates: Sequence[str], weight: float) -> list[tuple[str, float]]:
-    """Convex fusion over the dense side's papers and the full-text candidates, each paper
-    with both of its real scores: its similarity and its BM25 over every query word."""
+def fuse_filled(dense: _Dense, text: _FullText, *, semantic: dict[str, float],
+                candidates: dict[str, float], weight: float) -> list[tuple[str, float]]:
+    """Convex fusion over the dense side's papers and the full-text candidates (with the
+    engine's scores), each paper with both of its real scores: its similarity and its BM25
+    over every query word."""
     only_kw = [pid for pid in candidates if pid not in semantic]
     semantic.update(dense.index.scores(dense.vector, only_kw))
     floor = min(semantic.values(), default=0.0)
     semantic.update((pid, floor) for pid in only_kw if pid not in semantic)
-    keyword = scorer.scores(list(semantic))
+    keyword = text.scores(list(semantic), candidates)
     return convex(semantic, keyword, weight=weight)
 
 
