@@ -27,10 +27,10 @@ def private_keyword_indexes(tmp_path_factory: pytest.TempPathFactory,
                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Keyword indexes (index/keyword_index.py) go to a directory of the test's own, never
     to the user's cache, and no process cache outlives its test."""
-    from paperfeed.index import keyword_index
+    from paperfeed.index import keyword_index, keyword_layout
 
     cache = tmp_path_factory.mktemp("cache")
-    monkeypatch.setattr(keyword_index, "default_cache_dir", lambda: cache)
+    monkeypatch.setattr(keyword_layout, "default_cache_dir", lambda: cache)
     keyword_index._cache.clear()
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from paperfeed.index import keyword_index
+from paperfeed.index import keyword_index, keyword_layout
 from paperfeed.index.keyword_index import keyword_index_for, update_keyword_index
 from paperfeed.models import Paper
 from paperfeed.rank.search import SearchFilters, search
@@ -111,7 +111,7 @@ def test_a_tail_longer_than_a_process_indexes_sends_search_to_the_database(
 
 def test_an_index_left_by_another_database_at_the_same_url_is_not_read(
         indexed: Store) -> None:
-    indexed.set_state(keyword_index.STATE_KEY, "another")  # as a recreated database would
+    indexed.set_state(keyword_layout.STATE_KEY, "another")  # as a recreated database would
     keyword_index._cache.clear()
     assert keyword_index_for(indexed) is None
     assert found(indexed, "oversquashing") == ["2603.00002"]  # the database's full text
@@ -124,9 +124,9 @@ def test_no_index_below_the_threshold_and_none_written_twice_at_once(store: Stor
     store.upsert_papers([paper(1, "A paper")])
     assert update_keyword_index(store, threshold=2) == 0
     assert keyword_index_for(store) is None
-    path = keyword_index.index_dir(store)
+    path = keyword_layout.index_dir(store)
     path.mkdir(parents=True)
-    holder = keyword_index._open(path, create=True).writer(heap_size=15_000_000)
+    holder = keyword_layout.open_index(path, create=True).writer(heap_size=15_000_000)
     assert update_keyword_index(store, threshold=0) == 0  # another process is writing it
     del holder
     assert update_keyword_index(store, threshold=0) == 1

@@ -20,26 +20,31 @@ is no index (below THRESHOLD papers, or on a host that has none) or it lags more
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import re
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import tantivy
 
-from paperfeed.index.embedder import default_cache_dir
+from paperfeed.index.keyword_layout import (
+    STATE_KEY,
+    TOKENIZER,
+    Mark,
+    analyzer,
+    day_number,
+    document,
+    index_dir,
+    open_index,
+    own_mark,
+    schema,
+)
 from paperfeed.store import Store
 from paperfeed.store.shapes import ChangedPaper, TextQuery
-from paperfeed.store.terms import fold
 
 __all__ = ["THRESHOLD", "KeywordIndex", "keyword_index_for", "keyword_lag", "pending_keyword",
            "update_keyword_index"]
@@ -47,120 +52,12 @@ __all__ = ["THRESHOLD", "KeywordIndex", "keyword_index_for", "keyword_lag", "pen
 THRESHOLD = 30_000  # papers from which the index step keeps a keyword index
 TAIL = 20_000  # papers changed after the mark that a web process indexes in memory
 BATCH = 20_000  # papers per committed batch of the index step
-SETTLE_SECONDS = 10  # each run first re-reads papers changed this long before the mark
 WRITER_HEAP = 128_000_000  # bytes tantivy's writer buffers before it writes a segment
 MAX_CANDIDATES = 2_000
 LOOK_SECONDS = 2.0  # how often a web process reads the mark for the index step's commits
-STATE_KEY = "keyword_index"  # the store's state: which index directory belongs to it
-TOKENIZER = "paperfeed"
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
-
-
-def _analyzer() -> tantivy.TextAnalyzer:
-    """Words as rank/bm25.py sees them: runs of letters and digits (the text is folded
-    first), Snowball English stems."""
-    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-            .filter(tantivy.Filter.remove_long(40))
-            .filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.stemmer("english"))
-            .build())
-
-
-def _schema() -> tantivy.Schema:
-    builder = tantivy.SchemaBuilder()
-    builder.add_text_field("id", stored=True, tokenizer_name="raw")
-    builder.add_text_field("body", tokenizer_name=TOKENIZER, index_option="freq")
-    builder.add_text_field("cat", tokenizer_name="raw", index_option="basic")
-    builder.add_integer_field("day", indexed=True, fast=True)
-    builder.add_integer_field("code", indexed=True)
-    return builder.build()
-
-
-def index_dir(store: Store, cache_dir: Path | None = None) -> Path:
-    """Where store's keyword index lives: one directory per store URL."""
-    parts = urlsplit(store.url)
-    name = parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.netloc  # the file, the database
-    slug = re.sub(r"[^A-Za-z0-9_.]+", "_", name)[:40]
-    digest = uuid.uuid5(uuid.NAMESPACE_URL, store.url).hex[:16]
-    return (cache_dir or default_cache_dir() / "keyword") / f"{slug}-{digest}"
-
-
-def _categories(categories: Sequence[str]) -> list[str]:
-    """Each category and its archive ("cs.LG" -> "cs", "cs.lg"), as the filters match them."""
-    out: dict[str, None] = {}
-    for category in categories:
-        parts = category.lower().split(".")
-        out.update((".".join(parts[:n]), None) for n in range(1, len(parts) + 1))
-    return list(out)
-
-
-def _day(value: date | str | None) -> int:
-    if value is None:
-        return 0
-    text = value.isoformat() if isinstance(value, date) else value
-    return int(text[:10].replace("-", ""))
-
-
-def _document(paper: ChangedPaper) -> tantivy.Document:
-    return tantivy.Document(id=paper.id, body=fold(f"{paper.title}. {paper.abstract}"),
-                            cat=_categories(paper.categories), day=_day(paper.day),
-                            code=int(paper.has_code))
-
-
-@dataclass(frozen=True)
-class Mark:
-    """Which database an index belongs to (a token the database keeps in its state, the same
-    for every host's copy of the index), the cursor of the last paper committed, and when
-    that batch was read (UTC, ISO)."""
-
-    token: str
-    after: tuple[str, str] | None
-    read_at: str = ""
-
-    @classmethod
-    def read(cls, path: Path) -> Mark | None:
-        try:
-            data = json.loads((path / "mark.json").read_text(encoding="utf-8"))
-            after = data["after"]
-            return cls(str(data["token"]), (str(after[0]), str(after[1])) if after else None,
-                       str(data.get("read_at", "")))
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
-            return None
-
-    def write(self, path: Path) -> None:
-        """Replace the mark by renaming: a reader sees the old or the new one, never half."""
-        tmp = path / f"mark.json.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"token": self.token, "after": self.after,
-                                   "read_at": self.read_at}), encoding="utf-8")
-        tmp.replace(path / "mark.json")
-
-    def resume(self) -> tuple[str, str] | None:
-        """Where the next run reads from: the cursor, or SETTLE_SECONDS before the last read
-        when the cursor is younger than that. A transaction that began before that read and
-        committed after it wrote papers dated before the cursor; a transaction is taken to
-        last less than SETTLE_SECONDS."""
-        if self.after is None or not self.read_at:
-            return self.after
-        settled = (datetime.fromisoformat(self.read_at)
-                   - timedelta(seconds=SETTLE_SECONDS)).isoformat(timespec="seconds")
-        return self.after if self.after[0] <= settled else (settled, "")
-
-
-def _open(path: Path, *, create: bool) -> tantivy.Index:
-    if create:
-        path.mkdir(parents=True, exist_ok=True)
-    index = tantivy.Index(_schema(), path=str(path), reuse=True)
-    index.register_tokenizer(TOKENIZER, _analyzer())
-    return index
-
-
-def _own_mark(store: Store, path: Path) -> Mark | None:
-    """The mark at path when the index there is of this database (None: no index yet, or
-    another database's under the same URL)."""
-    mark = Mark.read(path)
-    return mark if mark is not None and mark.token == store.get_state(STATE_KEY) else None
 
 
 def _big_enough(store: Store, threshold: int | None) -> bool:
@@ -170,7 +67,7 @@ def _big_enough(store: Store, threshold: int | None) -> bool:
 def pending_keyword(store: Store, cache_dir: Path | None = None,
                     threshold: int | None = None) -> int:
     """How many papers the next update_keyword_index would add (0 below threshold)."""
-    mark = _own_mark(store, index_dir(store, cache_dir))
+    mark = own_mark(store, index_dir(store, cache_dir))
     if mark is not None:
         return store.count_changed_papers(after=mark.resume(), cap=2**62)
     return store.count_papers() if _big_enough(store, threshold) else 0
@@ -179,7 +76,7 @@ def pending_keyword(store: Store, cache_dir: Path | None = None,
 def keyword_lag(store: Store, cache_dir: Path | None = None) -> int | None:
     """Papers changed since this host's keyword index of store last committed; None when
     it has none (a small archive, or the index step never ran here)."""
-    mark = _own_mark(store, index_dir(store, cache_dir))
+    mark = own_mark(store, index_dir(store, cache_dir))
     return None if mark is None else store.count_changed_papers(after=mark.after, cap=2**62)
 
 
@@ -191,7 +88,7 @@ def update_keyword_index(store: Store, *, deadline: float | None = None,
     deadline (time.monotonic()); how many papers were added. Another process writing the
     same index at the time is left to it (0)."""
     path = index_dir(store, cache_dir)
-    mark = _own_mark(store, path)
+    mark = own_mark(store, path)
     fresh = mark is None
     if mark is None:
         if not _big_enough(store, threshold):
@@ -202,7 +99,7 @@ def update_keyword_index(store: Store, *, deadline: float | None = None,
             store.set_state(STATE_KEY, token)
         mark = Mark(token, None)
     try:
-        index = _open(path, create=True)
+        index = open_index(path, create=True)
         writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
     except ValueError as error:  # tantivy's lock: another writer holds this index
         log.warning("keyword index at %s is being written elsewhere (%s); skipped", path, error)
@@ -219,7 +116,7 @@ def update_keyword_index(store: Store, *, deadline: float | None = None,
             for paper in batch:
                 if not fresh:
                     writer.delete_documents_by_term("id", paper.id)
-                writer.add_document(_document(paper))
+                writer.add_document(document(paper))
             writer.commit()
             after = batch[-1].cursor
             Mark(mark.token, after, read_at).write(path)
@@ -240,9 +137,9 @@ class KeywordIndex:
 
     def __init__(self, path: Path, mark: Mark) -> None:
         self.path, self.mark = path, mark
-        self.analyzer = _analyzer()
-        self.schema = _schema()
-        self._main = _open(path, create=False)
+        self.analyzer = analyzer()
+        self.schema = schema()
+        self._main = open_index(path, create=False)
         # the papers changed after the mark, in memory, and their ids (whose entries in the
         # files are stale): swapped as one, so a search in another thread sees a whole pair
         self._tail: tuple[tantivy.Index | None, frozenset[str]] = (None, frozenset())
@@ -277,10 +174,10 @@ class KeywordIndex:
 
     def _memory_index(self, papers: Sequence[ChangedPaper]) -> tantivy.Index:
         index = tantivy.Index(self.schema)
-        index.register_tokenizer(TOKENIZER, _analyzer())
+        index.register_tokenizer(TOKENIZER, analyzer())
         writer = index.writer(heap_size=15_000_000, num_threads=1)
         for paper in papers:
-            writer.add_document(_document(paper))
+            writer.add_document(document(paper))
         writer.commit()
         writer.wait_merging_threads()
         index.reload()
@@ -345,8 +242,8 @@ class KeywordIndex:
         if query.date_from is not None or query.date_to is not None:
             filters.append(q.range_query(
                 self.schema, "day", tantivy.FieldType.Integer,
-                _day(query.date_from) if query.date_from else None,
-                _day(query.date_to) if query.date_to else None))
+                day_number(query.date_from) if query.date_from else None,
+                day_number(query.date_to) if query.date_to else None))
         if query.has_code:
             filters.append(q.term_query(self.schema, "code", 1))
         if not filters:
