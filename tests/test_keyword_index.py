@@ -85,6 +85,26 @@ def test_papers_found_another_way_get_the_score_the_candidates_would_give_them(
     assert index.scores(["unheard"], ids) == dict.fromkeys(ids, 0.0)
 
 
+def test_a_new_paper_scores_the_same_in_the_tail_as_in_the_files(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keyword_layout, "SETTLE_SECONDS", 0)  # the tail: new papers only
+    titles = ["Protein design kits", "Graph rewiring methods", "Protein folding graphs",
+              "Sparse attention models", "Graph rewiring tricks"]  # one length: one norm
+    store.upsert_papers([paper(n, title) for n, title in enumerate(titles[:4], 1)])
+    assert update_keyword_index(store, threshold=0) == 4
+    store.upsert_papers([paper(5, titles[4])])
+    index = keyword_index_for(store)
+    assert index is not None and index._tail[1] == {"2603.00005"}
+    words, ids = ["rewiring", "graph", "tricks"], ["2603.00002", "2603.00005"]
+    in_tail = index.scores(words, ids)
+    assert dict(index.candidates(words, TextQuery(), 10))["2603.00005"] == in_tail["2603.00005"]
+    assert update_keyword_index(store, threshold=0) == 1
+    index = keyword_index_for(store)
+    assert index is not None and index._tail[1] == frozenset() and len(index) == 5
+    in_files = index.scores(words, ids)
+    assert in_tail == pytest.approx(in_files, rel=1e-4)  # a rare word weighs the same
+
+
 def test_a_web_process_reads_another_process_s_commit_after_a_while_and_misses_nothing(
         indexed: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     index = keyword_index_for(indexed)

@@ -21,6 +21,7 @@ is no index (below THRESHOLD papers, or on a host that has none) or it lags more
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 import uuid
@@ -195,7 +196,8 @@ class KeywordIndex:
         for index, stale in ((self._main, changed), (tail, frozenset())):
             if index is None:
                 continue
-            hits = self._hits(index, self._query(tokens, query), min(limit, MAX_CANDIDATES))
+            hits = self._hits(index, self._query(self._text(index, tokens), query),
+                              min(limit, MAX_CANDIDATES))
             found.update((pid, score) for pid, score in hits if pid not in stale)
         return sorted(found.items(), key=lambda r: -r[1])[:limit]
 
@@ -212,7 +214,7 @@ class KeywordIndex:
             q, must = tantivy.Query, tantivy.Occur.Must
             among = q.const_score_query(q.boolean_query(  # a lookup per id: no scan
                 [(tantivy.Occur.Should, q.term_query(self.schema, "id", i)) for i in wanted]), 0.0)
-            query = q.boolean_query([(must, among), (must, self._text(tokens))])
+            query = q.boolean_query([(must, among), (must, self._text(index, tokens))])
             out.update(self._hits(index, query, len(wanted)))
         return out
 
@@ -232,9 +234,8 @@ class KeywordIndex:
         return {w: sum(s.doc_freq("body", t) for s in searchers for t in self.analyzer.analyze(w))
                 for w in words}
 
-    def _query(self, tokens: Sequence[str], query: TextQuery) -> tantivy.Query:
+    def _query(self, text: tantivy.Query, query: TextQuery) -> tantivy.Query:
         q, must, should = tantivy.Query, tantivy.Occur.Must, tantivy.Occur.Should
-        text = self._text(tokens)
         filters: list[Any] = []
         if query.categories:
             filters.append(q.boolean_query([(should, q.term_query(self.schema, "cat", c.lower()))
@@ -251,16 +252,41 @@ class KeywordIndex:
         return q.boolean_query([(must, text), *((must, q.const_score_query(f, 0.0))
                                                 for f in filters)])
 
-    def _text(self, tokens: Sequence[str]) -> tantivy.Query:
-        """Any of tokens in a paper's title or abstract, scored by BM25."""
+    def _text(self, index: tantivy.Index, tokens: Sequence[str]) -> tantivy.Query:
+        """Any of tokens in a paper's title or abstract, scored by BM25 as index's searcher
+        does, with each word's weight in the whole archive (the files and the tail)."""
         q, should = tantivy.Query, tantivy.Occur.Should
-        return q.boolean_query([(should, q.term_query(self.schema, "body", t)) for t in tokens])
+        terms = [q.term_query(self.schema, "body", t) for t in tokens]
+        if self._tail[0] is not None:
+            terms = [q.boost_query(term, boost)
+                     for term, boost in zip(terms, self._boosts(index, tokens), strict=True)]
+        return q.boolean_query([(should, term) for term in terms])
+
+    def _boosts(self, index: tantivy.Index, tokens: Sequence[str]) -> list[float]:
+        """Each token's idf in the whole archive over its idf in index alone. tantivy weighs
+        a word by the papers of the index it searches, and a day's papers alone would make a
+        rare word common: a new paper's rare words would count for less than an older
+        paper's."""
+        searchers = [i.searcher() for i in (self._main, self._tail[0]) if i is not None]
+        here = index.searcher()
+        everywhere = sum(s.num_docs for s in searchers)
+        boosts = []
+        for token in tokens:
+            local = here.doc_freq("body", token)
+            total = sum(s.doc_freq("body", token) for s in searchers)
+            boosts.append(_idf(total, everywhere) / _idf(local, here.num_docs) if local else 1.0)
+        return boosts
 
     @staticmethod
     def answers(query: TextQuery) -> bool:
         """Whether query is one the index answers: plain words and the page's filters (not
         phrases, exclusions or authors, which the database's full text keeps)."""
         return not (query.all_of or query.none_of or query.authors)
+
+
+def _idf(papers: int, total: int) -> float:
+    """BM25's inverse document frequency, as tantivy computes it."""
+    return math.log(1.0 + (total - papers + 0.5) / (papers + 0.5))
 
 
 _cache: dict[str, KeywordIndex] = {}
