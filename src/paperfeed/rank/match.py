@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import filterfalse, repeat
 from typing import NamedTuple, Protocol
 
 import Stemmer
@@ -50,6 +51,7 @@ _local = threading.local()  # PyStemmer documents its stemmers as not thread-saf
 _VOWELS = frozenset("aeiouy")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])")
 _JOINED = re.compile(r"\w+(?:-\w+)+")
+_STOPPED = STOPWORDS.__contains__
 
 
 @lru_cache(maxsize=65536)
@@ -71,7 +73,7 @@ def tokens(title: str, abstract: str) -> tuple[str | None, ...]:
     sentence; hyphenated words also count joined ("fine-tuning" gives finetun too)."""
     out: list[str | None] = []
     for sentence in (title, *_SENTENCE.split(abstract)):
-        out += [stem(w) for w in words(sentence) if w not in STOPWORDS]
+        out += map(stem, filterfalse(_STOPPED, words(sentence)))
         out += [stem(w.replace("-", "")) for w in _joined(sentence)]
         out.append(None)
     return tuple(out)
@@ -80,6 +82,8 @@ def tokens(title: str, abstract: str) -> tuple[str | None, ...]:
 def _joined(text: str) -> list[str]:
     """The hyphenated words of text, lower case (the regex only where a hyphen is: it
     backtracks through every word otherwise)."""
+    if "-" not in text:
+        return []
     return [w for chunk in text.lower().split() if "-" in chunk for w in _JOINED.findall(chunk)]
 
 
@@ -243,17 +247,15 @@ def places(topic: Topic, seq: Sequence[str | None],
     using = topic.aliases if using is None else using
     short, starts = using.short, _by_first(using.long)
     keys = topic.weights.keys()
-    out: list[frozenset[str] | None] = []
-    for i, s in enumerate(seq):
-        if s is None:
-            out.append(None)
-        elif s not in keys and s not in short and s not in starts:
-            out.append(_NOTHING)  # most places: checked in three lookups
-        else:
-            found = {s} & keys
-            found.update(t for t in short.get(s, ()) if t in keys)
-            found.update(a for form, a in starts.get(s, ()) if tuple(seq[i:i + len(form)]) == form)
-            out.append(frozenset(found))
+    found: dict[str | None, frozenset[str] | None] = {None: None}  # what a stem gives anywhere
+    for key in (*keys, *short):
+        found[key] = frozenset({key} & keys | {t for t in short.get(key, ()) if t in keys})
+    out = list(map(found.get, seq, repeat(_NOTHING)))  # most places: one lookup, in C
+    if starts:  # a long form's start gives its acronym where the whole form follows
+        for i, s in enumerate(seq):
+            if s in starts:
+                spelled = {a for form, a in starts[s] if tuple(seq[i:i + len(form)]) == form}
+                out[i] = (found.get(s) or _NOTHING) | spelled
     return out
 
 
