@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -144,3 +145,21 @@ def test_the_search_page_says_how_many_match_as_evidence_alone_counts(
             "1 result matches" if expected == 1 else "No results match"
         assert said in page.text, query
         assert parse_query(query).has_text
+
+
+class _Counting:
+    """The static model, counting the texts it is asked to embed."""
+
+    def __init__(self, model: Embedder) -> None:
+        self.model, self.name, self.dim, self.texts = model, model.name, model.dim, 0
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        self.texts += len(texts)
+        return self.model.embed(texts)
+
+
+def test_a_search_page_encodes_its_query_once(sample: Store, static: Embedder) -> None:
+    counting = _Counting(static)
+    query = "probing hallucination detection in large language models"
+    found = search(sample, query, mode="hybrid", embedder=counting, match=True)
+    assert found.hits and counting.texts == 1  # the ranking's vector, reused by the count

@@ -24,7 +24,7 @@ from paperfeed.rank.acronyms import spelled_out
 from paperfeed.rank.counts import paper_count
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
-from paperfeed.rank.match import matches_first, only_matching
+from paperfeed.rank.match import encode, matches_first, only_matching
 from paperfeed.rank.query import ParsedQuery, parse_query
 from paperfeed.rank.spelling import corrections
 from paperfeed.store import Store
@@ -256,8 +256,7 @@ class _Dense:
 
     @cached_property
     def vector(self) -> Vectors:
-        vector: Vectors = self.embedder.embed([self.text])[0]
-        return vector
+        return encode(self.embedder, self.text)  # kept: the page's match count reuses it
 
     def top(self, store: Store, tq: TextQuery, depth: int, need: int) -> list[tuple[str, float]]:
         """The best papers by similarity that pass the query's filters."""
