@@ -158,7 +158,9 @@ class _Counting:
         return self.model.embed(texts)
 
 
-def test_a_search_page_encodes_its_query_once(sample: Store, static: Embedder) -> None:
+def test_a_search_page_encodes_its_query_once(sample: Store, static: Embedder,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(match, "_vectors", {})  # no vector kept from another test
     counting = _Counting(static)
     query = "probing hallucination detection in large language models"
     found = search(sample, query, mode="hybrid", embedder=counting, match=True)
