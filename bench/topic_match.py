@@ -11,8 +11,7 @@ depth search ranks anyway) and, for "match", the results rank/match.py accepts; 
 "today", the top FOR_YOU of the same search: what the digest listed as "matches topic"
 before there was a notion of match. Micro-averaged precision and recall over every pair,
 and the share of windows without a fitting paper that stay empty. TUNE topics were used to
-pick the thresholds; HELD topics were not looked at while tuning. "match, words close only"
-is the predicate without the route by the topic's core (rank/core.py), on the same candidates.
+pick the thresholds; HELD topics were not looked at while tuning.
 
     .venv/bin/python bench/topic_match.py --db /tmp/slice.db [--build-slice 2026-07-01]
         [--model minilm-static-256] [--sample-days 60 --sample-weeks 20] [--sweep]
@@ -225,19 +224,15 @@ def run(args: argparse.Namespace) -> None:
                 ranked = store.get_papers(kept[key])
                 tally("today: top 10", {p.id for p in ranked[:FOR_YOU]})
                 prepared = match.prepare(store, topic, embedder)
-                sims, near_core = match.similarities(store, prepared, [p.id for p in ranked],
-                                                     embedder)
-                claimed, strict = set(), set()
+                sims = match.similarities(store, prepared, [p.id for p in ranked], embedder)
+                claimed = set()
                 for p in ranked:
-                    ev = match.evidence(prepared, p, sims.get(p.id), near_core.get(p.id))
+                    ev = match.evidence(prepared, p, sims.get(p.id))
                     features.append((part, size, ev.coverage, ev.near, ev.z, p.id in fit))
                     dump.append((topic, size, p.id, sims.get(p.id), p.id in fit))
                     if ev.matches:
                         claimed.add(p.id)
-                    if ev.strict:
-                        strict.add(p.id)
                 tally("match", claimed)
-                tally("match, words close only", strict)
                 tally("match, first 10", set([p.id for p in ranked if p.id in claimed][:FOR_YOU]))
                 tally("fits, not ranked", {p.id for p in ranked})
     print(f"{time.perf_counter() - started:.0f} s of searching")
@@ -268,40 +263,27 @@ def run(args: argparse.Namespace) -> None:
 
 
 def cost(store: Any, embedder: Any, kept: dict[str, list[str]], rules: dict[str, Any]) -> None:
-    """What the predicate costs with and without the route by the topic's core, on the same
-    rankings (interleaved, best of three): matching every window's ranked papers, papers
-    already read (as the digest has them), topics prepared; and building a topic's core."""
-    from dataclasses import replace
-
+    """What the predicate costs on the same rankings (best of three): matching every window's
+    ranked papers, papers already read (as the digest has them), topics prepared; and
+    preparing a topic once its acronyms are kept."""
     from paperfeed.index.vectors import index_for
-    from paperfeed.rank import core, match
+    from paperfeed.rank import match
 
     papers = {key: store.get_papers(ids) for key, ids in kept.items()}
     topics = {t: match.prepare(store, t, embedder) for t in rules}
-    plain = {t: replace(p, core=None) for t, p in topics.items()}
-    best = {"with the core": 1e9, "words close only": 1e9}
+    best = 1e9
     for _ in range(3):
-        for name, prepared in (("with the core", topics), ("words close only", plain)):
-            t0 = time.perf_counter()
-            for key, ranked in papers.items():
-                match.matching(store, prepared[key.split("|")[0]], ranked, embedder)
-            best[name] = min(best[name], time.perf_counter() - t0)
-    n = len(papers)
-    print(f"predicate over {n} rankings: " + ", ".join(
-        f"{k} {v / n * 1e3:.2f} ms a ranking" for k, v in best.items()) +
-        f" (ratio {best['with the core'] / best['words close only']:.2f})")
-    index = index_for(store, embedder.name)
-    core.forget()
+        t0 = time.perf_counter()
+        for key, ranked in papers.items():
+            match.matching(store, topics[key.split("|")[0]], ranked, embedder)
+        best = min(best, time.perf_counter() - t0)
+    print(f"predicate over {len(papers)} rankings: {best / len(papers) * 1e3:.2f} ms a ranking")
     t0 = time.perf_counter()
     for t in topics:
         match.prepare(store, t, embedder)
-    built = (time.perf_counter() - t0) / len(topics)
-    t0 = time.perf_counter()
-    for t in topics:
-        match.prepare(store, t, embedder)
-    kept_ = (time.perf_counter() - t0) / len(topics)
-    print(f"prepare a topic ({index.model}): {built * 1e3:.1f} ms building its core, "
-          f"{kept_ * 1e3:.1f} ms once kept")
+    each = (time.perf_counter() - t0) / len(topics)
+    print(f"prepare a topic ({index_for(store, embedder.name).model}): {each * 1e3:.1f} ms "
+          "once its acronyms are kept")
 
 
 def depth_cost(store: Any, embedder: Any, kept: dict[str, list[str]], deep: int) -> None:

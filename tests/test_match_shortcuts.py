@@ -113,9 +113,8 @@ def _by_evidence(store: Store, query: str, ranked: list[tuple[str, float]],
     topic = match.prepare(store, query, embedder)
     ids = [pid for pid, _ in ranked]
     texts = store.texts(ids)
-    sims, near_core = match.similarities(store, topic, ids, embedder)
-    return [i for i in ids if match.evidence(topic, PaperText(i, *texts[i]), sims.get(i),
-                                             near_core.get(i)).matches]
+    sims = match.similarities(store, topic, ids, embedder)
+    return [i for i in ids if match.evidence(topic, PaperText(i, *texts[i]), sims.get(i)).matches]
 
 
 @pytest.mark.parametrize("mode", ["keyword", "hybrid"])

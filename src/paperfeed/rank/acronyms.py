@@ -141,20 +141,11 @@ def aliases(store: Store, topic_words: Sequence[str], counts: Mapping[str, int],
     return found
 
 
-_read: dict[tuple[str, str, tuple[str, ...]], dict[str, tuple[str, str]]] = {}
-_READ_KEPT = 64  # topics whose papers are kept: enough for the acronyms and the core to share
-
-
-def best_matches(store: Store, topic_words: Sequence[str],
-                 counts: Mapping[str, int]) -> dict[str, tuple[str, str]]:
+def _best_matches(store: Store, topic_words: Sequence[str],
+                  counts: Mapping[str, int]) -> dict[str, tuple[str, str]]:
     """The topic's READ best keyword matches in the whole store by its SEEDS rarest words
-    (counts: papers per word), the papers most likely to say the topic outright: id ->
-    (title, abstract), best first. Kept a short while: rank/core.py reads the same ones."""
-    key = (store.url, store.data_version(), tuple(topic_words))
-    with _lock:
-        found = _read.get(key)
-    if found is not None:
-        return found
+    (counts: papers per word), the papers most likely to define its acronyms: id ->
+    (title, abstract), best first."""
     seeds = sorted((w for w in topic_words if counts.get(w)), key=lambda w: counts[w])[:SEEDS]
     ranked: list[tuple[str, float]] = []
     if seeds and (index := keyword_index_for(store)) is not None:  # a big archive's
@@ -163,17 +154,12 @@ def best_matches(store: Store, topic_words: Sequence[str],
         ranked = store.keyword_search(TextQuery(any_of=tuple((w,) for w in seeds)), limit=READ)
     ids = [i for i, _ in ranked]
     texts = store.texts(ids) if ids else {}
-    found = {i: texts[i] for i in ids if i in texts}
-    with _lock:
-        if len(_read) >= _READ_KEPT:
-            _read.pop(next(iter(_read)))
-        _read[key] = found
-    return found
+    return {i: texts[i] for i in ids if i in texts}
 
 
 def _aliases(store: Store, topic_words: Sequence[str], counts: Mapping[str, int],
              stem: Callable[[str], str]) -> Aliases:
-    texts = best_matches(store, topic_words, counts)
+    texts = _best_matches(store, topic_words, counts)
     if not texts:
         return Aliases()
     found: Counter[tuple[str, tuple[str, ...]]] = Counter()

@@ -9,12 +9,9 @@ that say what a paper is about: its title and the abstract's first sentences (a 
 names a topic only further on uses it, evaluates on it or cites it as background); and,
 when the topic has a vector, how unusually similar the paper is to it for the model that
 made the vectors (a z-score against the topic's similarities to papers in
-general; index/calibration.py). A paper naming every word in one sentence, only far apart,
-fits when it is unusually close to the topic's core, the papers that say the topic outright
-(rank/core.py). Every threshold is a ratio or a z-score, so it means the same at 5 k and at
-1 M papers and for every model; bench/topic_match.py measures them.
+general; index/calibration.py). Every threshold is a ratio or a z-score, so it means the
+same at 5 k and at 1 M papers and for every model; bench/topic_match.py measures them.
 """
-
 from __future__ import annotations
 
 import math
@@ -31,8 +28,7 @@ import Stemmer
 from paperfeed.index.calibration import Yardstick, yardstick
 from paperfeed.index.embedder import Embedder
 from paperfeed.index.vectors import index_for
-from paperfeed.rank.acronyms import Aliases, aliases, as_used, best_matches
-from paperfeed.rank.core import Core, core
+from paperfeed.rank.acronyms import Aliases, aliases, as_used
 from paperfeed.rank.counts import paper_count
 from paperfeed.rank.query import STOPWORDS, parse_query
 from paperfeed.store import Store
@@ -42,9 +38,8 @@ from paperfeed.store.terms import spaced, words
 NEAR = 0.9  # share of the topic's word weight a paper must have close together
 FLOOR = 0.0  # ... and a similarity above the topic's usual: z >= this (when it has a vector)
 KEYWORD_ONLY = 0.99  # share needed anywhere when there is no vector: every word
-CORE_FLOOR = 3.0  # or every word in one sentence, any distance, and this z to the topic's core
 SPAN = 1  # words are close when within the topic's word count + SPAN content words
-OPENING = 4  # sentences read for the topic's words together: the title and the first three
+OPENING = 4  # sentences read for the topic's words: the title and the first three
 TAIL = 3  # a stem's last letters that may differ from its word's (Snowball changes two at most)
 
 _local = threading.local()  # PyStemmer documents its stemmers as not thread-safe: one per thread
@@ -115,7 +110,6 @@ class Topic:
     vector: Vectors | None = None
     scale: Yardstick | None = None
     aliases: Aliases = Aliases()
-    core: Core | None = None  # its own papers' centroid (with a vector, when enough say it)
 
     @property
     def total(self) -> float:
@@ -129,20 +123,13 @@ class Evidence:
     coverage: float  # share of the topic's word weight anywhere in title and abstract
     near: float  # the same within one sentence of the opening, the words close together
     z: float | None  # similarity on the topic's yardstick (None: no vector)
-    sentence: float = 0.0  # the same within one sentence of the opening, at any distance
-    core: float | None = None  # similarity to the topic's core on its yardstick (None: no core)
 
     @property
-    def strict(self) -> bool:
+    def matches(self) -> bool:
         """The words close together (and no less similar than usual, given a vector)."""
         if self.z is None:
             return self.coverage >= KEYWORD_ONLY
         return self.near >= NEAR and self.z >= FLOOR
-
-    @property
-    def matches(self) -> bool:
-        return self.strict or (self.core is not None and self.core >= CORE_FLOOR and
-                               self.sentence >= KEYWORD_ONLY)
 
 
 def weights(topic_words: Iterable[str], counts: Mapping[str, int],
@@ -174,21 +161,7 @@ def prepare(store: Store, text: str, embedder: Embedder | None = None) -> Topic:
     if not len(index):
         return topic
     vector = encode(embedder, parsed.text)
-    topic = replace(topic, vector=vector, scale=yardstick(store, index, vector))
-    if topic.scale is None:
-        return topic
-    return replace(topic, core=core(store, index, topic.text,
-                                    lambda: _own(store, topic, embedder, topic_words, counts)))
-
-
-def _own(store: Store, topic: Topic, embedder: Embedder, topic_words: Sequence[str],
-         counts: Mapping[str, int]) -> list[str]:
-    """The papers that say the topic outright: those among its best keyword matches in the
-    whole store that match it with the words close together."""
-    texts = best_matches(store, topic_words, counts)
-    sims, _ = similarities(store, topic, list(texts), embedder)
-    return [i for i, text in texts.items() if i in sims and
-            evidence(topic, PaperText(i, *text), sims[i]).strict]
+    return replace(topic, vector=vector, scale=yardstick(store, index, vector))
 
 
 _vectors: dict[tuple[str, str], Vectors] = {}
@@ -205,10 +178,8 @@ def encode(embedder: Embedder, text: str) -> Vectors:
     return found
 
 
-def evidence(topic: Topic, paper: Text, similarity: float | None,
-             core_similarity: float | None = None) -> Evidence:
-    """How well one paper fits the topic (similarity: to the topic's vector; core_similarity:
-    to its core's centroid)."""
+def evidence(topic: Topic, paper: Text, similarity: float | None) -> Evidence:
+    """How well one paper fits the topic (similarity: to the topic's vector)."""
     total = topic.total
     if not total:
         return Evidence(coverage=0.0, near=0.0, z=None)
@@ -221,11 +192,7 @@ def evidence(topic: Topic, paper: Text, similarity: float | None,
     z = None
     if similarity is not None and topic.scale is not None:
         z = topic.scale.z(similarity)
-    close = None
-    if core_similarity is not None and topic.core is not None:
-        close = topic.core.z(core_similarity)
-    return Evidence(coverage=coverage, near=near, z=z,
-                    sentence=_sentence(topic.weights, opening) / total, core=close)
+    return Evidence(coverage=coverage, near=near, z=z)
 
 
 def _opening(seq: Sequence[frozenset[str] | None]) -> Sequence[frozenset[str] | None]:
@@ -288,27 +255,13 @@ def _near(weights: Mapping[str, float], seq: Sequence[frozenset[str] | None],
     return best
 
 
-def _sentence(weights: Mapping[str, float], seq: Sequence[frozenset[str] | None]) -> float:
-    """The most topic weight found within one sentence, at any distance."""
-    best, found = 0.0, set[str]()
-    for s in (*seq, None):
-        if s is None:
-            best = max(best, sum(weights[w] for w in found))
-            found = set()
-        else:
-            found |= s
-    return best
-
-
 def similarities(store: Store, topic: Topic, ids: Sequence[str],
-                 embedder: Embedder | None) -> tuple[dict[str, float], dict[str, float]]:
-    """Each paper's similarity to the topic's vector and to its core's centroid, from the
-    model's index (empty without a vector, or a core)."""
+                 embedder: Embedder | None) -> dict[str, float]:
+    """Each paper's similarity to the topic's vector, from the model's index (empty without
+    a vector)."""
     if topic.vector is None or topic.scale is None or embedder is None:
-        return {}, {}
-    index = index_for(store, embedder.name)
-    near_core = index.scores(topic.core.centroid, ids) if topic.core is not None else {}
-    return index.scores(topic.vector, ids), near_core
+        return {}
+    return index_for(store, embedder.name).scores(topic.vector, ids)
 
 
 def matching(store: Store, topic: Topic, papers: Iterable[Text],
@@ -318,16 +271,14 @@ def matching(store: Store, topic: Topic, papers: Iterable[Text],
     needed = required(topic)
     starts = _starts(needed)
     papers = [p for p in papers if _has_needed(needed, starts, p)]
-    sims, near_core = similarities(store, topic, [p.id for p in papers], embedder)
-    return {p.id for p in papers
-            if evidence(topic, p, sims.get(p.id), near_core.get(p.id)).matches}
+    sims = similarities(store, topic, [p.id for p in papers], embedder)
+    return {p.id for p in papers if evidence(topic, p, sims.get(p.id)).matches}
 
 
 def required(topic: Topic) -> list[frozenset[str]]:
     """For each stem a match cannot do without, the stems that stand for it in a paper (its
     own, an acronym of it, the first word of a long form it abbreviates). A stem is needed
-    when its weight alone exceeds what Evidence.matches lets a paper miss (the route by the
-    core needs every word), so checking these
+    when its weight alone exceeds what Evidence.matches lets a paper miss, so checking these
     against a paper's set of stems rejects most candidates without reading them in order."""
     total = topic.total
     if not total:
