@@ -65,23 +65,35 @@ def _texts() -> list[tuple[str, str]]:
     return out
 
 
-def test_a_paper_that_has_a_stem_always_passes_the_substring_check() -> None:
-    for title, abstract in _texts():
+def _has(stems: set[str] | frozenset[str], title: str, abstract: str) -> bool:
+    needed = [frozenset({s}) for s in stems]
+    return match._has_needed(needed, match._starts(needed), PaperText("x", title, abstract))
+
+
+def test_the_needed_words_are_found_exactly_as_tokens_gives_them() -> None:
+    texts = _texts()
+    for n, (title, abstract) in enumerate(texts):
         stems = _stems(title, abstract)
-        assert match.stem_set(title, abstract) == stems
+        assert {s for s in match.tokens(title, abstract) if s is not None} == stems
         for s in stems:
-            assert match._may_have(match._starts([frozenset({s})]), title, abstract), (s, title)
+            assert _has({s}, title, abstract), (s, title)
+        others = sorted(_stems(*texts[(n + 1) % len(texts)]) - stems)[:25]
+        for s in others:
+            assert not _has({s}, title, abstract), (s, title)
+        assert _has(set(sorted(stems)[:3]), title, abstract)
+        assert not others or not _has({*sorted(stems)[:2], others[0]}, title, abstract)
 
 
-def test_the_substring_check_rejects_papers_without_the_words() -> None:
-    title, abstract = "Protein folding", "We fold proteins with a physics prior."
-    assert not match._may_have(match._starts([frozenset({match.stem("transformers")})]),
-                               title, abstract)
-    assert not match._may_have(match._starts([frozenset({"protein"}),
-                                              frozenset({match.stem("speculative")})]),
-                               title, abstract)
-    assert match._may_have(match._starts([frozenset({"protein"}), frozenset({"prior"})]),
-                           title, abstract)
+def test_a_needed_word_counts_in_any_of_its_forms() -> None:
+    title, abstract = "Protein folding", "We fold proteins with a physics prior; fine-tuned."
+    assert not _has({match.stem("transformers")}, title, abstract)
+    assert not _has({"protein", match.stem("speculative")}, title, abstract)
+    assert _has({"protein", "prior", "fold"}, title, abstract)
+    assert _has({match.stem("finetuning")}, title, abstract)  # the hyphenated word joined
+    assert not _has({"the"}, "The best", "Of the rest.")  # stop words are not the paper's
+    needed = [frozenset({"llm", match.stem("language")}), frozenset({"protein"})]
+    assert match._has_needed(needed, match._starts(needed),
+                             PaperText("x", "LLMs for proteins", "We study them."))
 
 
 @pytest.fixture

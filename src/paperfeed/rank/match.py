@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import filterfalse, repeat
@@ -290,20 +290,24 @@ def required(topic: Topic) -> list[frozenset[str]]:
             for s, weight in topic.weights.items() if weight > slack * (1 + 1e-9)]
 
 
-def stem_set(title: str, abstract: str) -> frozenset[str]:
-    """Every stem tokens() gives for a paper, unordered (from tokens(), which matching reads
-    next for the papers that have them)."""
-    return frozenset(s for s in tokens(title, abstract) if s is not None)
-
-
 def _has_needed(needed: Sequence[frozenset[str]], starts: Sequence[tuple[str, ...]],
                 paper: Text) -> bool:
-    """Whether the paper has a stem of each set in needed; starts (_starts(needed)) rejects
-    most papers that do not by substring search, before reading them in words."""
-    if not _may_have(starts, paper.title, paper.abstract):
-        return False
-    have = stem_set(paper.title, paper.abstract)
-    return all(alts & have for alts in needed)
+    """Whether the paper has a stem of each set in needed, as tokens() gives them, found
+    among the words that begin like one (starts: _starts(needed)) without reading the paper
+    in sentences: most papers that do not are told by a substring search."""
+    text = f"{paper.title} {paper.abstract}"
+    spaced_words = spaced(text)
+    joined = None
+    for alts, begins in zip(needed, starts, strict=True):
+        if any(w not in STOPWORDS and stem(w) in alts
+               for b in begins for w in _beginning(spaced_words, b)):
+            continue
+        if joined is None:
+            joined = text.lower().replace("-", "")
+        if not any(b in joined for b in begins) or \
+                not any(stem(w.replace("-", "")) in alts for w in _joined(text)):
+            return False
+    return True
 
 
 def _starts(needed: Sequence[frozenset[str]]) -> list[tuple[str, ...]]:
@@ -312,21 +316,14 @@ def _starts(needed: Sequence[frozenset[str]]) -> list[tuple[str, ...]]:
     return [tuple({s[:max(1, len(s) - TAIL)] for s in alts}) for alts in needed]
 
 
-def _may_have(starts: Sequence[tuple[str, ...]], title: str, abstract: str) -> bool:
-    """Whether the paper has, for each entry of starts, a word with one of its beginnings
-    (a word of words(), or a hyphenated word joined): what a paper needs to have a stem of
-    each set in needed."""
-    text = f"{title} {abstract}"
-    spaced_words = spaced(text)
-    joined = None
-    for begins in starts:
-        if any(" " + b in spaced_words for b in begins):
-            continue
-        if joined is None:
-            joined = text.lower().replace("-", "")
-        if not any(b in joined for b in begins):
-            return False
-    return True
+def _beginning(spaced_words: str, begin: str) -> Iterator[str]:
+    """The words of spaced_words (store.terms.spaced) that begin with begin."""
+    key = " " + begin
+    at = spaced_words.find(key)
+    while at >= 0:
+        end = spaced_words.find(" ", at + 1)
+        yield spaced_words[at + 1:] if end < 0 else spaced_words[at + 1:end]
+        at = spaced_words.find(key, at + 1)
 
 
 def matches_first(store: Store, query: str, ranked: Sequence[tuple[str, float]],
