@@ -140,6 +140,9 @@ def terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def _pieces(text: str) -> Iterator[tuple[str, str | None, bool]]:
     """(text before, formula or None, display?) pieces of text, in order."""
+    if "$" not in text and "\\" not in text:  # every formula needs one: most abstracts
+        yield text, None, False
+        return
     pos = 0
     for count, match in enumerate(_MATH.finditer(text)):
         if count >= _MAX_FORMULAS:
