@@ -118,8 +118,9 @@ def main() -> None:
                                                  got["after"]["pages"], strict=True))
             print(f"round {r + 1} {mode}: before {times[mode, 'before'][-1]:.1f} ms, after "
                   f"{times[mode, 'after'][-1]:.1f} ms", file=sys.stderr)
-    print(f"`python bench/search_cpu_ab.py --db {args.db.name} --model {args.model} --queries "
-          f"{args.queries} --rounds {args.rounds}`: {args.rounds} rounds of {args.queries} "
+    print(f"`python bench/search_cpu_ab.py --db {args.db.name} --model {args.model} --modes "
+          f"{','.join(modes)} --queries {args.queries} --rounds {args.rounds}`: "
+          f"{args.rounds} rounds of {args.queries} "
           f"distinct searches per mode, the same for both trees; {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; load average "
           f"{os.getloadavg()[0]:.1f} at the end; pages that differ between the trees: {differ}.\n")
