@@ -106,18 +106,22 @@ def main() -> None:
                         help="another tree's src/ for a paperfeed run (repeatable: one run "
                              "each, labelled by its parent directory's name)")
     parser.add_argument("--keep", type=Path, help="keep the last paperfeed run's database here")
+    parser.add_argument("--spread-days", action="store_true",
+                        help="date each copy of the corpus on an earlier span of the past (as "
+                             "a real snapshot's dates grow with its ids), not all on its own days")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    big = args.dir / f"snapshot-{args.size}.json"
+    big = args.dir / f"snapshot-{args.size}{'-spread' if args.spread_days else ''}.json"
     if args.child:
         print(json.dumps(run_phases(args.dir / "pf.db", big, args.every, int(args.child))))
         return
     args.dir.mkdir(parents=True, exist_ok=True)
     if not big.exists():
-        snapshot_bench.write_files(args.dir, args.size)
+        snapshot_bench.write_files(args.dir, args.size, spread_days=args.spread_days)
         (args.dir / "snapshot-1m.json").rename(big)
         (args.dir / "snapshot-99k.json").unlink()
-    results: dict[str, Any] = {"size": args.size, "machine": snapshot_bench.machine()}
+    results: dict[str, Any] = {"size": args.size, "spread_days": args.spread_days,
+                               "machine": snapshot_bench.machine()}
     sizes = args.batch_sizes.split(",")
     runs = [f"{r}:{b}" if r == "paperfeed" and len(sizes) > 1 else r
             for r in args.runs.split(",") for b in (sizes if r == "paperfeed" else [""])]
@@ -137,8 +141,9 @@ def main() -> None:
             batch = run.split(":", 1)[1] if ":" in run else sizes[0]
             out = subprocess.run([sys.executable, __file__, "--child", batch, "--size",
                                   str(args.size), "--dir", str(args.dir), "--every",
-                                  str(args.every)], check=True, capture_output=True, text=True,
-                                 env=env)
+                                  str(args.every),
+                                  *(["--spread-days"] if args.spread_days else [])],
+                                 check=True, capture_output=True, text=True, env=env)
             results[run] = json.loads(out.stdout.strip().splitlines()[-1])
         results[run]["load"] = [load, os.getloadavg()[0]]
         r = results[run]

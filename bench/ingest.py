@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -58,9 +58,25 @@ def to_snapshot(record: dict, new_id: str | None = None) -> dict:
     }
 
 
-def write_files(tmp: Path, big: int) -> tuple[Path, Path]:
+def spread(record: dict, copy: int, days: int) -> dict:
+    """record as the copy-th generated copy places it: dated copy * days earlier, so copies
+    take successive spans of the past as arXiv's own years do (each copy's rows land in a
+    region of the date indexes of its own, as a real snapshot's, whose ids and dates grow
+    together, do), instead of every copy on the corpus's own 18 months."""
+    if not copy or not record.get("published"):
+        return record
+    when = datetime.fromisoformat(record["published"][:10]) - timedelta(days=copy * days)
+    return {**record, "published": when.date().isoformat()}
+
+
+def write_files(tmp: Path, big: int, *, spread_days: bool = False) -> tuple[Path, Path]:
+    """The corpus as a snapshot file, and big records made of it (copies with new ids, on
+    the corpus's own days, or with spread_days on successive spans of the past)."""
     with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
         corpus = [json.loads(line) for line in lines]
+    dated = sorted(r["published"][:10] for r in corpus if r.get("published"))
+    edge = len(dated) // 20  # the bulk of its days: a few thousand are dated years earlier
+    span = (datetime.fromisoformat(dated[-1 - edge]) - datetime.fromisoformat(dated[edge])).days
     small = tmp / "snapshot-99k.json"
     with small.open("w", encoding="utf-8") as out:
         for record in corpus:
@@ -68,8 +84,9 @@ def write_files(tmp: Path, big: int) -> tuple[Path, Path]:
     large = tmp / "snapshot-1m.json"
     with large.open("w", encoding="utf-8") as out:
         for n in range(big):
-            record = corpus[n % len(corpus)]
             copy = n // len(corpus)
+            record = spread(corpus[n % len(corpus)], copy, span) if spread_days else \
+                corpus[n % len(corpus)]
             out.write(json.dumps(to_snapshot(record, f"{7001 + copy:04d}.{n % len(corpus):05d}"),
                                  ensure_ascii=False) + "\n")
     return small, large
