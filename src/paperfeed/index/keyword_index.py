@@ -196,7 +196,7 @@ class KeywordIndex:
         for index, stale in ((self._main, changed), (tail, frozenset())):
             if index is None:
                 continue
-            hits = self._hits(index, self._query(self._text(index, tokens), query),
+            hits = self._hits(index, self._query(self._text(index, tokens, tail), query),
                               min(limit, MAX_CANDIDATES))
             found.update((pid, score) for pid, score in hits if pid not in stale)
         return sorted(found.items(), key=lambda r: -r[1])[:limit]
@@ -214,7 +214,7 @@ class KeywordIndex:
             q, must = tantivy.Query, tantivy.Occur.Must
             among = q.const_score_query(q.boolean_query(  # a lookup per id: no scan
                 [(tantivy.Occur.Should, q.term_query(self.schema, "id", i)) for i in wanted]), 0.0)
-            query = q.boolean_query([(must, among), (must, self._text(index, tokens))])
+            query = q.boolean_query([(must, among), (must, self._text(index, tokens, tail))])
             out.update(self._hits(index, query, len(wanted)))
         return out
 
@@ -252,22 +252,24 @@ class KeywordIndex:
         return q.boolean_query([(must, text), *((must, q.const_score_query(f, 0.0))
                                                 for f in filters)])
 
-    def _text(self, index: tantivy.Index, tokens: Sequence[str]) -> tantivy.Query:
+    def _text(self, index: tantivy.Index, tokens: Sequence[str],
+              tail: tantivy.Index | None) -> tantivy.Query:
         """Any of tokens in a paper's title or abstract, scored by BM25 as index's searcher
-        does, with each word's weight in the whole archive (the files and the tail)."""
+        does, with each word's weight in the whole archive (the files and tail)."""
         q, should = tantivy.Query, tantivy.Occur.Should
         terms = [q.term_query(self.schema, "body", t) for t in tokens]
-        if self._tail[0] is not None:
+        if tail is not None:
             terms = [q.boost_query(term, boost)
-                     for term, boost in zip(terms, self._boosts(index, tokens), strict=True)]
+                     for term, boost in zip(terms, self._boosts(index, tokens, tail), strict=True)]
         return q.boolean_query([(should, term) for term in terms])
 
-    def _boosts(self, index: tantivy.Index, tokens: Sequence[str]) -> list[float]:
+    def _boosts(self, index: tantivy.Index, tokens: Sequence[str],
+                tail: tantivy.Index) -> list[float]:
         """Each token's idf in the whole archive over its idf in index alone. tantivy weighs
         a word by the papers of the index it searches, and a day's papers alone would make a
         rare word common: a new paper's rare words would count for less than an older
         paper's."""
-        searchers = [i.searcher() for i in (self._main, self._tail[0]) if i is not None]
+        searchers = [self._main.searcher(), tail.searcher()]
         here = index.searcher()
         everywhere = sum(s.num_docs for s in searchers)
         boosts = []
