@@ -24,14 +24,13 @@ import json
 import pickle
 import random
 import sys
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from topic_judgements import Tally, read_verdicts
 from topic_match import HELD, TUNE
-from topic_routes import Candidate, features, fitting, read_truth, score
+from topic_routes import Candidate, arguments, features, fitting, read_truth, score, tallies
 
 REPO = Path(__file__).resolve().parent.parent
 NAMES = ("title close", "first sentence close", "opening close", "past the opening close",
@@ -47,13 +46,7 @@ Key = tuple[str, Any, str]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--db", type=Path, required=True)
-    ap.add_argument("--model", default="minilm-static-256")
-    ap.add_argument("--rankings", type=Path, required=True,
-                    help="bench/topic_match.py's kept rankings (same database and model)")
-    ap.add_argument("--read", type=Path, default=REPO / "bench" / "topic_match_read.tsv")
-    ap.add_argument("--part", choices=("tune", "held"), default="tune")
+    ap = arguments()
     ap.add_argument("--unread", action="store_true",
                     help="with --part held: print the held claims without a verdict, no figure")
     ap.add_argument("--cache", type=Path, help="keep the candidates' evidence in this file")
@@ -195,20 +188,6 @@ def out_of_fold(make: Callable[[], Any], x: Any, y: Any, groups: Any) -> Any:
 
 def claims(at: dict[Key, float], threshold: float) -> Callable[[Candidate], bool]:
     return lambda c: at[(c.topic, c.window, c.id)] >= threshold
-
-
-def tallies(cands: list[Candidate], truth: Any,
-            rule: Callable[[Candidate], bool]) -> dict[int, Tally]:
-    """Per window size, the rule's claims against reading (as topic_routes.score)."""
-    by_size: dict[int, Tally] = defaultdict(Tally)
-    windows: dict[tuple[str, Any], set[str]] = defaultdict(set)
-    for c in cands:
-        windows[(c.topic, c.window)]
-        if rule(c):
-            windows[(c.topic, c.window)].add(c.id)
-    for (topic, (first, days)), claimed in windows.items():
-        by_size[days].add(claimed, fitting(truth, topic, first, days))
-    return by_size
 
 
 def reaches(by_size: dict[int, Tally]) -> bool:

@@ -58,7 +58,8 @@ class Candidate:
     defined_only: bool  # still matches with acronyms counted only where the paper defines them
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
+    """The options of the scripts that score topic candidates against reading."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", type=Path, required=True)
     ap.add_argument("--model", default="minilm-static-256")
@@ -66,7 +67,11 @@ def main() -> None:
                     help="bench/topic_match.py's kept rankings (same database and model)")
     ap.add_argument("--read", type=Path, default=REPO / "bench" / "topic_match_read.tsv")
     ap.add_argument("--part", choices=("tune", "held"), default="tune")
-    args = ap.parse_args()
+    return ap
+
+
+def main() -> None:
+    args = arguments().parse_args()
     sys.path.insert(0, str(REPO / "src"))
     from paperfeed.index.embedder import load_embedder
     from paperfeed.store import open_store
@@ -234,8 +239,9 @@ def _share(c: Candidate, said: frozenset[str]) -> float:
     return sum(c.weights.get(s, 0.0) for s in said) / total if total else 0.0
 
 
-def score(candidates: list[Candidate], truth: dict[str, dict[date, set[str]]],
-          rule: Rule) -> str:
+def tallies(candidates: list[Candidate], truth: dict[str, dict[date, set[str]]],
+            rule: Rule) -> dict[int, Tally]:
+    """Per window size (days), the rule's claims against reading."""
     by_size: dict[int, Tally] = defaultdict(Tally)
     windows: dict[tuple[str, tuple[date, int]], set[str]] = defaultdict(set)
     for c in candidates:
@@ -244,6 +250,12 @@ def score(candidates: list[Candidate], truth: dict[str, dict[date, set[str]]],
             windows[(c.topic, c.window)].add(c.id)
     for (topic, (first, days)), claimed in windows.items():
         by_size[days].add(claimed, fitting(truth, topic, first, days))
+    return by_size
+
+
+def score(candidates: list[Candidate], truth: dict[str, dict[date, set[str]]],
+          rule: Rule) -> str:
+    by_size = tallies(candidates, truth, rule)
     return "; ".join(f"{'day' if days == 1 else 'week'} {t.pr()} ({t.counts()}; {t.empty()})"
                      for days, t in sorted(by_size.items()))
 
