@@ -1,7 +1,9 @@
 """Topic matching's shortcuts decide what the rules alone decide: the substring check that
-rejects papers before they are read in words never rejects a paper that has the stems, and
-search's match counts, order and the page's "N results match" equal those of judging every
-ranked paper by its evidence alone (rank/match.py), on both backends.
+rejects papers before they are read in words never rejects a paper that has the stems, a
+Fit (the z-score first, the opening alone, no word order without acronyms) says what the
+whole evidence says, and search's match counts, order and the page's "N results match"
+equal those of judging every ranked paper by its evidence alone (rank/match.py), on both
+backends.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from fastapi.testclient import TestClient
 from conftest import SAMPLE, SHARED_DATA
 from paperfeed.config import Settings, load_settings
 from paperfeed.index.build import build_index
+from paperfeed.index.calibration import Yardstick
 from paperfeed.index.embedder import Embedder, load_embedder
 from paperfeed.ingest.jsonl import SOURCE, read_jsonl
 from paperfeed.ingest.run import import_records
 from paperfeed.rank import match
-from paperfeed.rank.match import PaperText
+from paperfeed.rank.acronyms import Aliases
+from paperfeed.rank.match import PaperText, Topic
 from paperfeed.rank.query import STOPWORDS, parse_query
 from paperfeed.rank.search import search, search_ranked
 from paperfeed.store import Store
@@ -94,6 +98,51 @@ def test_a_needed_word_counts_in_any_of_its_forms() -> None:
     needed = [frozenset({"llm", match.stem("language")}), frozenset({"protein"})]
     assert match._has_needed(needed, match._starts(needed),
                              PaperText("x", "LLMs for proteins", "We study them."))
+
+
+LATE = [  # the topic's words only after the opening, an acronym defined late, in lists
+    ("A study", "We look at data. We fit models. We test them. Diffusion models design proteins."),
+    ("Protein design with PLMs", "PLMs help. Fine. Good. Here PLM means pretrained language "
+     "models (PLMs)."),
+    ("Protein language models (PLMs) for design", "We use diffusion, agents and safety."),
+    ("Agent safety", "A benchmark. Of agents, safety and benchmarks: an agent-safety bench."),
+]
+
+
+def _topics() -> list[Topic]:
+    """Topics as prepare() makes them, with made-up weights: plain, and with acronyms both
+    ways (rank/acronyms.py: a topic's long form gives short, a topic's acronym gives long)."""
+    def stems(text: str) -> tuple[str, ...]:
+        return tuple(match.stem(w) for w in words(text) if w not in STOPWORDS)
+
+    plm, rl = stems("protein language models"), stems("reinforcement learning")
+    out = []
+    for text, weights, aliases in [
+            ("diffusion models for protein design", (3.0, 0.5, 4.0, 2.0), Aliases()),
+            ("agent safety benchmark", (2.5, 3.5, 1.5), Aliases()),
+            ("protein language models", (4.0, 1.0, 0.5), Aliases(short={"plm": plm})),
+            ("PLMs", (5.0,), Aliases(long={plm: "plm"})),
+            ("reinforcement learning", (3.0, 0.4), Aliases(short={"rl": rl})),
+            ("fine tuning", (1.0, 1.5), Aliases()),
+            ("model", (0.2,), Aliases())]:
+        keys = stems(text)
+        out.append(Topic(text=text, weights=dict(zip(keys, weights, strict=True)),
+                         aliases=aliases, scale=Yardstick(mean=0.2, std=0.1)))
+    return out
+
+
+def test_a_fit_decides_as_the_whole_evidence_does() -> None:
+    texts = [*LATE, *_texts()]
+    decided = 0
+    for topic in _topics():
+        fits = match.Fit(topic)
+        for n, (title, abstract) in enumerate(texts):
+            paper = PaperText(str(n), title, abstract)
+            for similarity in (None, 0.05, 0.2, 0.6):  # no vector; below, at and above usual
+                expected = match.evidence(topic, paper, similarity).matches
+                assert fits(paper, similarity) == expected, (topic.text, title, similarity)
+                decided += expected
+    assert decided > 50  # the topics match papers, so the comparison says something
 
 
 @pytest.fixture

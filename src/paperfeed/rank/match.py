@@ -195,6 +195,12 @@ def evidence(topic: Topic, paper: Text, similarity: float | None) -> Evidence:
     return Evidence(coverage=coverage, near=near, z=z)
 
 
+def opening(abstract: str) -> str:
+    """The abstract's first OPENING - 1 sentences: with the title, the OPENING sentences
+    tokens() and evidence() read for the words close together."""
+    return " ".join(_SENTENCE.split(abstract, maxsplit=OPENING - 1)[:OPENING - 1])
+
+
 def _opening(seq: Sequence[frozenset[str] | None]) -> Sequence[frozenset[str] | None]:
     """seq up to the end of its OPENING-th sentence (tokens() ends each with None)."""
     ends = 0
@@ -268,11 +274,47 @@ def matching(store: Store, topic: Topic, papers: Iterable[Text],
              embedder: Embedder | None = None) -> set[str]:
     """Gathers the ids of the papers that match the topic (their similarities from the
     model's index)."""
-    needed = required(topic)
-    starts = _starts(needed)
-    papers = [p for p in papers if _has_needed(needed, starts, p)]
+    papers = list(papers)
     sims = similarities(store, topic, [p.id for p in papers], embedder)
-    return {p.id for p in papers if evidence(topic, p, sims.get(p.id)).matches}
+    fits = Fit(topic)
+    return {p.id for p in papers if fits(p, sims.get(p.id))}
+
+
+class Fit:
+    """evidence(topic, paper, similarity).matches for one topic, reading no more of each
+    paper than the answer needs: given a similarity, its z-score, then the opening alone (the
+    rest of a paper only counts when there is no similarity), the stems a match cannot do
+    without looked for first (required); without one, a topic with no acronyms needs only
+    which of its stems the paper has, not where."""
+
+    def __init__(self, topic: Topic) -> None:
+        self.topic = topic
+        self.needed = required(topic)
+        self.starts = _starts(self.needed)
+        keys = [frozenset({key}) for key in topic.weights]
+        plain = not topic.aliases.short and not topic.aliases.long
+        self.plain = list(zip(keys, topic.weights.values(), _starts(keys),
+                              strict=True)) if plain else []
+
+    def __call__(self, paper: Text, similarity: float | None) -> bool:
+        topic = self.topic
+        if not topic.total:
+            return False
+        if similarity is None or topic.scale is None:
+            if not self.plain:
+                return _has_needed(self.needed, self.starts, paper) and \
+                    evidence(topic, paper, similarity).matches
+            found = _Words(paper)
+            have = [weight for key, weight, begins in self.plain if found.has(key, begins)]
+            return sum(have) / topic.total >= KEYWORD_ONLY
+        if topic.scale.z(similarity) < FLOOR:
+            return False
+        first = opening(paper.abstract)
+        if not _has_needed(self.needed, self.starts, PaperText(paper.id, paper.title, first)):
+            return False
+        stems = tokens(paper.title, first)
+        seq = places(topic, stems, as_used(topic.aliases, stems, paper.title, paper.abstract, stem))
+        return _near(topic.weights, seq, len(topic.weights) + SPAN) / topic.total >= NEAR
 
 
 def required(topic: Topic) -> list[frozenset[str]]:
@@ -292,22 +334,30 @@ def required(topic: Topic) -> list[frozenset[str]]:
 
 def _has_needed(needed: Sequence[frozenset[str]], starts: Sequence[tuple[str, ...]],
                 paper: Text) -> bool:
-    """Whether the paper has a stem of each set in needed, as tokens() gives them, found
-    among the words that begin like one (starts: _starts(needed)) without reading the paper
-    in sentences: most papers that do not are told by a substring search."""
-    text = f"{paper.title} {paper.abstract}"
-    spaced_words = spaced(text)
-    joined = None
-    for alts, begins in zip(needed, starts, strict=True):
+    """Whether the paper has a stem of each set in needed (starts: _starts(needed))."""
+    found = _Words(paper)
+    return all(found.has(alts, begins) for alts, begins in zip(needed, starts, strict=True))
+
+
+class _Words:
+    """A paper's stems as tokens() gives them, looked for among the words that begin like
+    them, without reading the paper in sentences: most papers that lack a stem are told by
+    a substring search."""
+
+    def __init__(self, paper: Text) -> None:
+        self.text = f"{paper.title} {paper.abstract}"
+        self.spaced = spaced(self.text)
+        self.joined: str | None = None
+
+    def has(self, alts: frozenset[str], begins: tuple[str, ...]) -> bool:
+        """Whether a stem of alts is among the paper's (begins: how their words begin)."""
         if any(w not in STOPWORDS and stem(w) in alts
-               for b in begins for w in _beginning(spaced_words, b)):
-            continue
-        if joined is None:
-            joined = text.lower().replace("-", "")
-        if not any(b in joined for b in begins) or \
-                not any(stem(w.replace("-", "")) in alts for w in _joined(text)):
-            return False
-    return True
+               for b in begins for w in _beginning(self.spaced, b)):
+            return True
+        if self.joined is None:
+            self.joined = self.text.lower().replace("-", "")
+        return any(b in self.joined for b in begins) and \
+            any(stem(w.replace("-", "")) in alts for w in _joined(self.text))
 
 
 def _starts(needed: Sequence[frozenset[str]]) -> list[tuple[str, ...]]:
