@@ -24,7 +24,7 @@ from paperfeed.rank.acronyms import spelled_out
 from paperfeed.rank.counts import paper_count
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
-from paperfeed.rank.match import encode, matches_first, only_matching
+from paperfeed.rank.match import PaperText, Text, encode, matches_first, only_matching
 from paperfeed.rank.query import ParsedQuery, parse_query
 from paperfeed.rank.spelling import corrections
 from paperfeed.store import Store
@@ -180,12 +180,13 @@ def search(store: Store, query: str, *, mode: str = "hybrid",
     query (rank/match.py) first, in their order, and counts them. dense_weight: the semantic
     side's share in hybrid (DENSE_WEIGHT, read at call time, by default).
     """
+    read: dict[str, Text] = {}
     ranked, terms = search_ranked(store, query, mode=mode, filters=filters, sort=sort,
                                   need=offset + limit, embedder=embedder,
-                                  dense_weight=dense_weight)
+                                  dense_weight=dense_weight, read=read)
     fitting = len(ranked)
     if match and parse_query(query).has_text:
-        ranked, fitting = matches_first(store, query, ranked, embedder)
+        ranked, fitting = matches_first(store, query, ranked, embedder, read)
     page = ranked[offset:offset + max(0, limit)]
     depth = min(MAX_DEPTH, max(DEPTH, offset + limit))
     return SearchResult(hits=hits_for(store, page), total=len(ranked), terms=terms,
@@ -203,11 +204,12 @@ def matching_ids(store: Store, query: str, embedder: Embedder | None) -> list[st
 def search_ranked(store: Store, query: str, *, mode: str = "hybrid",
                   filters: SearchFilters = SearchFilters(), sort: str = "relevance",
                   need: int = 20, embedder: Embedder | None = None,
-                  dense_weight: float | None = None,
+                  dense_weight: float | None = None, read: dict[str, Text] | None = None,
                   ) -> tuple[list[tuple[str, float]], tuple[str, ...]]:
     """Gathers search's ranking, (id, score) in order, at least `need` deep where there are
     that many (at most MAX_DEPTH), and the words to highlight; of the papers only the
-    candidates' titles and abstracts are read (to score them with every word)."""
+    candidates' titles and abstracts are read (to score them with every word), and added
+    to read when given (a match count of the same papers need not read them again)."""
     if mode not in MODES or sort not in SORTS:
         raise ValueError(f"mode must be one of {MODES} and sort one of {SORTS}")
     parsed = parse_query(query)
@@ -218,7 +220,8 @@ def search_ranked(store: Store, query: str, *, mode: str = "hybrid",
     matched = index.doc_freqs(looked_up) if index else _match_counts(store, looked_up, known)
     tq = text_query(parsed, filters, fixes, known, matched)
     depth = min(MAX_DEPTH, max(DEPTH, need))
-    scorer = _Scorer(store, parsed, fixes, known, matched)
+    scorer = _Scorer(store, parsed, fixes, known, matched,
+                     read={} if read is None else read)
     text = _FullText(store, tq, scorer, index if index and index.answers(tq) else None)
     ranked = _ranked(text, _Dense.open(store, embedder, parsed, fixes, mode), mode=mode,
                      depth=depth, need=need, sort=sort,
@@ -286,8 +289,9 @@ class _Scorer:
     """BM25 with every query word (rank/bm25.py) for the candidates of one search."""
 
     def __init__(self, store: Store, parsed: ParsedQuery, fixes: Mapping[str, str],
-                 known: Mapping[str, int], matched: Mapping[str, int]) -> None:
-        self.store = store
+                 known: Mapping[str, int], matched: Mapping[str, int], *,
+                 read: dict[str, Text]) -> None:
+        self.store, self.read = store, read
         self.words = list(dict.fromkeys(f for w in parsed.words
                                         for f in _spellings(w, fixes, known)))
         self.acronyms = [a for a in parsed.acronyms if 0 < known.get(a, 0) <= KEYWORD_BUDGET
@@ -301,6 +305,7 @@ class _Scorer:
         with the query's acronyms that none of them defines otherwise (one they spell out
         weighs no more than the commonest of its words: an alias, not a rarer word)."""
         texts = self.store.texts(ids)
+        self.read.update((pid, PaperText(pid, *text)) for pid, text in texts.items())
         forms = spelled_out(texts.values(), self.acronyms, self.words, bm25.stem)
         counts = dict(self.counts)
         for acronym, form in forms.items():
