@@ -3,9 +3,11 @@ stored by `paperfeed index` on both backends and read back per process (index/te
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from paperfeed.index import term_rows
@@ -69,3 +71,31 @@ def test_a_store_nobody_indexed_fits_a_vocabulary_in_process(store: Store) -> No
     assert store.term_vocabulary_version() is None
     similarity = (got.rows @ got.rows.T).toarray()
     assert isinstance(got.rows, sp.csr_matrix) and similarity[0, 1] < 0.5
+
+
+def test_a_store_bigger_than_the_sample_is_not_refitted_every_run(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    papers = topical_papers()
+    monkeypatch.setattr(term_rows, "FIT_SAMPLE", len(papers) // 4)  # a big store's sample
+    store.upsert_papers(papers)
+    assert build_terms(store) == len(papers)
+    version = store.term_vocabulary_version()
+    assert build_terms(store) == 0 and store.term_vocabulary_version() == version
+
+
+def test_a_due_refit_waits_for_a_run_with_the_time(store: Store) -> None:
+    papers = topical_papers()
+    half = len(papers) // 2
+    store.upsert_papers(papers[:half])
+    build_terms(store)
+    current = store.term_vocabulary()
+    assert current is not None and Vocabulary.loads(current[1]).seconds > 0
+    slow = replace(Vocabulary.loads(current[1]), seconds=3600.0)  # its fit took an hour
+    store.put_term_vocabulary(slow.dumps(), slow.papers)
+    assert build_terms(store) == half  # the same vocabulary again: every row anew
+    version = store.term_vocabulary_version()
+    store.upsert_papers(papers[half:])  # the store doubles: a refit is due
+    assert build_terms(store, deadline=time.monotonic() + 60) == len(papers) - half
+    assert store.term_vocabulary_version() == version  # postponed; the new papers have rows
+    assert build_terms(store) == len(papers)  # no deadline: refitted, every row anew
+    assert store.term_vocabulary_version() == version + 1

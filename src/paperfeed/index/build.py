@@ -144,7 +144,7 @@ def derive(store: Store, *, steps: Sequence[str] = STEPS, deadline: float | None
                              progress=start("cards", store.count_pending_cards))
     if "terms" in steps and time_left():
         term_rows = build_terms(store, deadline=deadline,
-                                progress=start("terms", lambda: pending_terms(store)))
+                                progress=start("terms", lambda: pending_terms(store, deadline)))
     return Derived(keyword, counted, cards, term_rows)
 
 

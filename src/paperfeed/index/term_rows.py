@@ -1,8 +1,11 @@
 """Papers' term rows (index/terms.py): computed and stored by `paperfeed index`, read back
 and kept in memory per process for the reader's model.
 
-`build_terms` fits the vocabulary when there is none or the store has grown by REFIT_GROWTH
-since the fit (then every row is recomputed), and stores the rows of new or changed papers.
+`build_terms` fits the vocabulary (on a sample of FIT_SAMPLE papers at most) when there is
+none or the store has grown by REFIT_GROWTH since the fit (then every row is recomputed),
+and stores the rows of new or changed papers.
+A run with a deadline postpones a due refit it has not the time for (a fit of a big store
+takes minutes), judged by how long the last fit took, and goes on under the old vocabulary.
 `term_index` serves rows from a per-store cache (the papers a process has ranked, at most
 MAX_ROWS), reads stored rows for the rest and computes the few that are not stored yet. A
 store nobody has indexed gets a vocabulary fitted in process on a sample (FALLBACK_SAMPLE
@@ -11,11 +14,12 @@ papers), so a fresh instance works, at a cost on its first ranking.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,6 +37,7 @@ MAX_ROWS = 400_000  # rows kept per store before the cache starts over
 _CACHE_SIZE = 4  # stores kept per process
 
 Progress = Callable[[int], None]
+log = logging.getLogger(__name__)
 
 
 def _sample(store: Store, size: int) -> list[str]:
@@ -53,8 +58,9 @@ def build_terms(store: Store, *, refit: bool = False, deadline: float | None = N
     day first; how many rows were stored. Each batch is its own transaction. deadline
     (time.monotonic()): stop after the batch that passes it; the rest waits for the next
     run (a vocabulary fitted meanwhile stays: rows under an older one are computed in
-    process until stored)."""
-    vocabulary, version = _current_vocabulary(store, refit)
+    process until stored); a refit that would not end before it waits for a run that has
+    the time."""
+    vocabulary, version = _current_vocabulary(store, refit, deadline)
     done, after = 0, None
     while (deadline is None or time.monotonic() < deadline) and (
             batch := store.pending_terms(version, limit=BATCH, after=after)):
@@ -67,22 +73,38 @@ def build_terms(store: Store, *, refit: bool = False, deadline: float | None = N
     return done
 
 
-def _current_vocabulary(store: Store, refit: bool) -> tuple[Vocabulary, int]:
+def _current_vocabulary(store: Store, refit: bool,
+                        deadline: float | None) -> tuple[Vocabulary, int]:
     """The stored vocabulary and its version, fitted (and stored) first when due."""
     current = store.term_vocabulary()
-    vocabulary = Vocabulary.loads(current[1]) if current else None
-    if refit or vocabulary is None or \
-            store.count_papers_total() > REFIT_GROWTH * max(vocabulary.papers, 1):
-        vocabulary = fit_vocabulary(_sample(store, FIT_SAMPLE))
-        return vocabulary, store.put_term_vocabulary(vocabulary.dumps(), vocabulary.papers)
-    return vocabulary, current[0] if current else 0
+    if current is not None and not refit:
+        vocabulary = Vocabulary.loads(current[1])
+        if not _refit_now(store, vocabulary, deadline):
+            return vocabulary, current[0]
+    started, total = time.monotonic(), store.count_papers_total()
+    fitted = fit_vocabulary(_sample(store, FIT_SAMPLE))
+    fitted = replace(fitted, store=total, seconds=time.monotonic() - started)
+    return fitted, store.put_term_vocabulary(fitted.dumps(), fitted.papers)
 
 
-def pending_terms(store: Store) -> int:
-    """About how many papers build_terms has to store a row for (all, when a refit is due)."""
+def _refit_now(store: Store, vocabulary: Vocabulary, deadline: float | None) -> bool:
+    """Whether the store has outgrown vocabulary and, given a deadline (time.monotonic()),
+    a new fit (the last one's time, grown as the store may have) would end before it."""
+    if store.count_papers_total() <= REFIT_GROWTH * max(vocabulary.store, 1):
+        return False
+    expected = vocabulary.seconds * REFIT_GROWTH
+    if deadline is None or time.monotonic() + expected <= deadline:
+        return True
+    log.info("the reader model's vocabulary is due a refit (about %.0f s) that would not end "
+             "within this round's time; postponed (`paperfeed index --only terms` does it)",
+             expected)
+    return False
+
+
+def pending_terms(store: Store, deadline: float | None = None) -> int:
+    """About how many papers build_terms has to store a row for (all, when it will refit)."""
     current = store.term_vocabulary()
-    if current is None or store.count_papers_total() > REFIT_GROWTH * max(
-            Vocabulary.loads(current[1]).papers, 1):
+    if current is None or _refit_now(store, Vocabulary.loads(current[1]), deadline):
         return store.count_papers_total()
     return store.count_pending_terms(current[0])
 
