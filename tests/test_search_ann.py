@@ -142,6 +142,41 @@ def test_the_matrix_grows_past_a_block_without_losing_rows(tmp_path: Path,
         grown.add(["q"], np.ones((1, DIM + 1), dtype=np.float32))
 
 
+def test_the_int8_sketch_finds_what_scoring_every_row_finds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exact search from SKETCH_MIN rows takes its candidates from the int8 copies and
+    rescores them: the same papers with the same scores as scoring every float16 row, across
+    blocks, after a vector is replaced, and not once the sketch is dropped (too many rows)."""
+    monkeypatch.setattr(matrix, "BLOCK_ROWS", 512)
+    vectors = clustered(3000, seed=5)
+    ids = [f"p{i}" for i in range(3000)]
+
+    def loaded(sketch_min: int, threshold: int = 10**9) -> VectorIndex:
+        out = VectorIndex("test-model", ann_threshold=threshold, cache_dir=tmp_path,
+                          sketch_min=sketch_min)
+        for start in range(0, 3000, 700):
+            out.add(ids[start:start + 700], vectors[start:start + 700])
+        out.add(["p5"], vectors[2000:2001])  # p5 replaced: its old row goes stale
+        return out
+
+    sketched, every = loaded(sketch_min=1000), loaded(sketch_min=10**9)
+    calls: list[object] = []  # what each search's sketch gave (None: there was none)
+    best = matrix.HalfMatrix.best
+    monkeypatch.setattr(matrix.HalfMatrix, "best", lambda self, *a: calls.append(
+        best(self, *a)) or calls[-1])
+    for query in [*clustered(40, seed=6), vectors[5], vectors[2000]]:
+        for k in (1, 10, 50):
+            got, want = sketched.search(query, k), every.search(query, k)
+            assert {p for p, _ in got} == {p for p, _ in want}
+            assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-6)
+            assert [p for p, _ in got].count("p5") <= 1
+    assert len(calls) == 42 * 3 and all(c is not None for c in calls)  # all by the sketch
+    calls.clear()
+    too_many = loaded(sketch_min=1000, threshold=2000)  # its graph builds meanwhile
+    assert too_many.search(vectors[0], 5)[0][0] == "p0"
+    assert calls in ([], [None])  # past its rows the matrix keeps no sketch: every row scored
+
+
 def test_a_viewed_graph_answers_after_a_reindex_rewrites_its_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Files are replaced by renaming: a worker viewing the old file keeps answering from it,

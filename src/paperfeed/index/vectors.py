@@ -2,7 +2,8 @@
 
 Vectors are L2-normalised, so cosine similarity is a dot product. They are held as float16
 (index/matrix.py: half the memory, scores summed in float32, about 1e-4 off the float32
-cosine) and scored exactly below ANN_THRESHOLD; above it an HNSW graph (usearch, int8,
+cosine) and scored exactly below ANN_THRESHOLD (from SKETCH_MIN rows, the candidates of the
+int8 copies' dot products, rescored); above it an HNSW graph (usearch, int8,
 index/ann.py) proposes candidates and the matrix rescores them. The graph is a memory-mapped
 file written by the index step, shared by every worker through the page cache; rows newer
 than the file (a day's papers) are scored exactly beside it, and a process builds, saves and
@@ -31,6 +32,8 @@ from paperfeed.store.base import Vectors, VectorSearch, VectorStore
 
 _CACHE_SIZE = 4  # (store, model) pairs kept per process
 TAIL_ROWS = 50_000  # rows beyond the graph scored exactly (more: the graph is rebuilt)
+SKETCH_MIN = 20_000  # rows from which an exact search takes its candidates from int8 copies
+SKETCH_OVERSAMPLE = 4  # candidates per wanted neighbour, rescored from the float16 rows
 GRAPH_LAG = 20_000  # the index step rewrites the graph file once it lacks more rows than this
 RETRY_SECONDS = 600.0  # a graph build that failed is not tried again sooner (searches go exact)
 
@@ -43,14 +46,16 @@ class VectorIndex:
     """Nearest neighbours over one model's vectors."""
 
     def __init__(self, model: str, *, ann_threshold: int = ANN_THRESHOLD,
-                 cache_dir: Path | None = None, source: str = "") -> None:
+                 cache_dir: Path | None = None, source: str = "",
+                 sketch_min: int = SKETCH_MIN) -> None:
         self.model = model
         self._ids: list[str] = []  # row -> paper id (a replaced vector leaves a stale row)
         self._pos: dict[str, int] = {}  # paper id -> its current row
         self._stale: set[int] = set()
         self._ann_threshold = ann_threshold
         self.ann = Ann(cache_dir or default_cache_dir() / "ann", f"{source}|{model}")
-        self._matrix = HalfMatrix()
+        self._matrix = HalfMatrix(sketch_rows=ann_threshold)  # above it the graph serves
+        self._sketch_min = sketch_min
         self._seq = 0
         self._lock = threading.Lock()
         self._ann_lock = threading.Lock()  # the graph: searched, swapped
@@ -98,6 +103,12 @@ class VectorIndex:
         n = len(self._ids)
         if len(self._pos) > self._ann_threshold and self._graph_ready(n):
             return self._approximate(query, k, n)
+        if n >= self._sketch_min and len(self._stale) <= k:
+            best = self._matrix.best(query, SKETCH_OVERSAMPLE * k + len(self._stale))
+            if best is not None:
+                if self._stale:
+                    best = best[[int(r) not in self._stale for r in best]]
+                return self._top(self._matrix.dots_of(query, best), best, k)
         scores = self._matrix.dots(query, 0, n)
         if self._stale:
             scores[np.fromiter(self._stale, dtype=np.int64)] = -np.inf
