@@ -37,17 +37,38 @@ def stem(word: str) -> str:
     return found
 
 
-def _pattern(words: Sequence[str]) -> tuple[re.Pattern[str], dict[str, int]]:
-    """A regex finding every word that may share a stem with a query word, and the query
-    word (its index) of each stem."""
+def _prefixes(words: Sequence[str]) -> tuple[list[str], dict[str, int]]:
+    """How every word that may share a stem with a query word begins, and the query word
+    (its index) of each stem."""
     roots: dict[str, int] = {}
     prefixes = set()
     for n, word in enumerate(words):
         root = stem(word)
         roots.setdefault(root, n)
         prefixes.add(_shared_start(root, word) or word)
-    body = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
-    return re.compile(r"\b(?:" + body + r")[^\W_]*"), roots
+    return sorted(prefixes), roots
+
+
+_REST = re.compile(r"[^\W_]*")
+
+
+def _found(text: str, prefixes: Sequence[str]) -> list[tuple[int, int]]:
+    r"""(start, end) of each word of text that begins with a prefix, in order: what the regex
+    r"\b(?:prefix|...)[^\W_]*" finds, by C string search (a regex tries every position of
+    every candidate's text, much slower). A word has no start inside it, so none overlap."""
+    starts = set()
+    for prefix in prefixes:
+        at = text.find(prefix)
+        while at >= 0:
+            if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):  # a word starts
+                starts.add(at)
+            at = text.find(prefix, at + 1)
+    return [(start, _word_end(text, start)) for start in sorted(starts)]
+
+
+def _word_end(text: str, start: int) -> int:
+    match = _REST.match(text, start)  # (always matches: it may be empty)
+    return match.end() if match else start
 
 
 def _shared_start(a: str, b: str) -> str:
@@ -87,7 +108,7 @@ def scores(texts: Mapping[str, tuple[str, str]], words: Sequence[str],
     weights = [idf(counts.get(w, 0), max(total, 1)) for w in words]
     weights += [PAIR_WEIGHT * max(weights[a], weights[b]) for a, b in slots]
     pair_index = {pair: len(words) + n for n, pair in enumerate(slots)}
-    pattern, roots = _pattern(words)
+    prefixes, roots = _prefixes(words)
     owners: dict[str, int] = {}
     found: dict[str, tuple[list[float], float]] = {}
     for pid, (title, abstract) in texts.items():
@@ -95,19 +116,19 @@ def scores(texts: Mapping[str, tuple[str, str]], words: Sequence[str],
         for field, weight in ((title, TITLE_WEIGHT), (abstract, 1.0)):
             text = _lower(field)
             last, last_end = -1, -1
-            for match in pattern.finditer(text):
-                token = match.group()
+            for start, end in _found(text, prefixes):
+                token = text[start:end]
                 n = owners.get(token)
                 if n is None:
                     n = owners[token] = roots.get(stem(token), -1)
                 if n < 0:
                     continue
                 tf[n] += weight
-                if pair_index and last >= 0 and _adjacent(text, last_end, match.start()):
+                if pair_index and last >= 0 and _adjacent(text, last_end, start):
                     slot = pair_index.get((last, n))
                     if slot is not None:
                         tf[slot] += weight
-                last, last_end = n, match.end()
+                last, last_end = n, end
         found[pid] = (tf, TITLE_WEIGHT * len(title) + len(abstract))
     average = sum(length for _, length in found.values()) / len(found) or 1.0
     out = {}
