@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
+from markupsafe import escape
 
+from conftest import SAMPLE
 from paperfeed.web import periods
 from paperfeed.web.cache import CachedPage, PageCache
-from paperfeed.web.text import arxiv_links, link_label, rich_text, safe_href
+from paperfeed.web.text import (
+    arxiv_links,
+    link_label,
+    mark_terms,
+    rich_text,
+    safe_href,
+    terms_pattern,
+)
 
 
 def test_inline_latex_becomes_mathml() -> None:
@@ -150,3 +160,21 @@ def test_urls_in_text_become_links_only_for_http() -> None:
                          'https://x.org/"onmouseover="alert(1)', links=True))
     assert '<a href="https://github.com/a/b" rel="nofollow noopener ugc">' in html
     assert 'href="javascript' not in html and "onmouseover=\"" not in html
+
+
+def test_terms_are_marked_where_the_pattern_marks_them() -> None:
+    """mark_terms' string search marks what terms_pattern's regex does: word starts only,
+    any case, to the word's end, never after & or # (entities) or inside a word, and falls
+    back to the regex for non-ASCII text or terms of several words."""
+    texts = ["Rest, interest; RESTful rest_rest _rest rest2 &amp;rest &#39;rest re-rest",
+             "Transformers transform the transformation &lt;transformer&gt; Transformer-XL",
+             "Café models: modèle MODEL models_ x-model", "", "rest",
+             "large language models and Large Language Model-based agents"]
+    texts += [str(escape(f"{r['title']}. {r['abstract']}"))
+              for r in map(json.loads, SAMPLE.open(encoding="utf-8"))]
+    for terms in [("rest",), ("transformers", "model"), ("REST", "models"), ("x",),
+                  ("large language", "agents"), ("café",), ("39",), ("amp", "lt")]:
+        pattern = terms_pattern(terms)
+        for text in texts:
+            want = pattern.sub(r"<mark>\g<0></mark>", text) if pattern else text
+            assert mark_terms(text, terms) == want, (terms, text[:60])

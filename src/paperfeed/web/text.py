@@ -128,14 +128,52 @@ def stem(term: str) -> str:
 
 
 @lru_cache(maxsize=1024)
+def _kept(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The stems of terms that are marked (at most 32, longest first)."""
+    return tuple(sorted({stem(t.strip()) for t in terms if len(t.strip()) >= 2}, key=len,
+                        reverse=True)[:32])
+
+
+@lru_cache(maxsize=1024)
 def terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     """A case-insensitive pattern matching words that start with any of terms (stemmed)."""
-    kept = sorted({stem(t.strip()) for t in terms if len(t.strip()) >= 2}, key=len,
-                  reverse=True)
+    kept = _kept(terms)
     if not kept:
         return None
-    return re.compile(r"(?<![&#])\b(?:" + "|".join(re.escape(t) for t in kept[:32]) +
-                      r")\w*", re.IGNORECASE)
+    return re.compile(r"(?<![&#])\b(?:" + "|".join(re.escape(t) for t in kept) + r")\w*",
+                      re.IGNORECASE)
+
+
+_WORD_REST = re.compile(r"\w*")
+_WORD = re.compile(r"\w+")
+
+
+def mark_terms(html: str, terms: tuple[str, ...]) -> str:
+    """Escaped prose with the words terms_pattern matches in <mark>. ASCII prose (most) is
+    searched with str.find, as a regex that starts at every position costs several times
+    more; other text, and terms of more than one word, go through the pattern."""
+    kept = _kept(terms)
+    if not kept:
+        return html
+    if not html.isascii() or not all(t.isascii() and _WORD.fullmatch(t) for t in kept):
+        pattern = terms_pattern(terms)
+        return pattern.sub(_MARK, html) if pattern is not None else html
+    low, starts = html.lower(), set()
+    for term in kept:
+        at = low.find(term.lower())
+        while at >= 0:
+            before = low[at - 1] if at else " "
+            if not (before.isalnum() or before in "_&#"):  # a word starts, not an entity
+                starts.add(at)
+            at = low.find(term.lower(), at + 1)
+    pieces, done = [], 0
+    for start in sorted(starts):  # a word has no start inside it: none overlap
+        match = _WORD_REST.match(html, start)
+        end = match.end() if match else start
+        pieces += [html[done:start], "<mark>", html[start:end], "</mark>"]
+        done = end
+    pieces.append(html[done:])
+    return "".join(pieces)
 
 
 def _pieces(text: str) -> Iterator[tuple[str, str | None, bool]]:
@@ -201,9 +239,8 @@ def rich_text(text: str, terms: tuple[str, ...] = (), *, math: bool = True,
     prose only (never inside MathML or a link), by a pattern that never matches inside an
     entity (terms_pattern).
     """
-    pattern = terms_pattern(terms)
     return Markup("".join(  # noqa: S704 (escaped text, allow-listed MathML, checked links)
-        pattern.sub(_MARK, html) if prose and pattern is not None else html
+        mark_terms(html, terms) if prose else html
         for prose, html in _segments(text, math, display, links)))
 
 
