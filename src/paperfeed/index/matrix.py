@@ -8,10 +8,11 @@ numkong's SIMD kernels (usearch's own dependency), which read float16 and sum in
 numpy has no fast float16 arithmetic and converting rows to float32 first costs more than the
 dot products themselves.
 
-A matrix may also keep int8 copies of its first rows (a sketch): numkong's int8 dot products
-run about four times faster than its float16 ones, so a search over every row takes the best
-candidates by the sketch and rescores them from the float16 rows. Rounding to int8 moves a
-cosine by about 1e-3, far less than the gap between the best k rows and the fourth k.
+A matrix may also keep int8 copies of its rows while it is small (a sketch): numkong's int8
+dot products run several times faster than its float16 ones, so a search over every row takes
+its candidates, several times the rows wanted, from the sketch and rescores them from the
+float16 rows. Rounding to int8 moves a cosine by far less than the gap between the rows
+wanted and those ranked several times deeper.
 """
 
 from __future__ import annotations
