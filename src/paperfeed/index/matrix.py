@@ -82,15 +82,18 @@ class HalfMatrix:
         return out
 
     def best(self, query: Vectors, fetch: int) -> np.ndarray | None:
-        """The rows of about the fetch best int8 dot products with query (1-d), in no
-        order; None without a sketch (the float16 rows must be scored)."""
-        if not self._sketch_rows or not self._rows:
+        """The rows of the fetch best int8 dot products with query (1-d), in no order; None
+        without a sketch (the float16 rows must be scored). Reads the sketch as it was
+        when called: a refresh may drop it or add rows meanwhile."""
+        rows = self._rows  # first: every row counted has its int8 copy in the list read next
+        sketch = self._sketch
+        if not sketch or not rows:
             return None
         q = self._bytes(np.asarray(query).reshape(1, -1))
         scores = np.concatenate([
             np.asarray(numkong.cdist(np.ascontiguousarray(span), q, metric="dot"),
                        dtype=np.int32).reshape(-1)
-            for span in _spans(self._sketch, 0, self._rows)])
+            for span in _spans(sketch, 0, rows)])
         if fetch >= len(scores):
             return np.arange(len(scores), dtype=np.int64)
         return np.argpartition(-scores, fetch - 1)[:fetch].astype(np.int64)
