@@ -146,15 +146,18 @@ def test_the_int8_sketch_finds_what_scoring_every_row_finds(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An exact search from SKETCH_MIN rows takes its candidates from the int8 copies and
     rescores them: the same papers with the same scores as scoring every float16 row, across
-    blocks, after a vector is replaced, and not once the sketch is dropped (too many rows)."""
+    blocks, after a vector is replaced, after rows with larger components than the first
+    ones arrived, and not once the sketch is dropped (too many rows)."""
     monkeypatch.setattr(matrix, "BLOCK_ROWS", 512)
     vectors = clustered(3000, seed=5)
+    vectors[0] = 1 / np.sqrt(DIM)  # the first row's components are all small
     ids = [f"p{i}" for i in range(3000)]
 
     def loaded(sketch_min: int, threshold: int = 10**9) -> VectorIndex:
         out = VectorIndex("test-model", ann_threshold=threshold, cache_dir=tmp_path,
                           sketch_min=sketch_min)
-        for start in range(0, 3000, 700):
+        out.add(ids[:1], vectors[:1])
+        for start in range(1, 3000, 700):
             out.add(ids[start:start + 700], vectors[start:start + 700])
         out.add(["p5"], vectors[2000:2001])  # p5 replaced: its old row goes stale
         return out

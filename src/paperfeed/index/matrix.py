@@ -59,8 +59,8 @@ class HalfMatrix:
         self._dim = int(rows.shape[1])
         if self._rows + len(rows) > self._sketch_rows:
             self._sketch, self._sketch_rows = [], 0  # too many rows to keep a sketch of
-        elif not self._scale:
-            self._scale = 127.0 / max(float(np.abs(rows).max()), 1e-6)
+        elif (largest := float(np.abs(rows).max())) * self._scale > 127.0 or not self._scale:
+            self._rescale(largest)
         done = 0
         while done < len(rows):
             block, offset = divmod(self._rows, BLOCK_ROWS)
@@ -74,6 +74,14 @@ class HalfMatrix:
                 self._sketch[block][offset:offset + take] = self._bytes(rows[done:done + take])
             done += take
             self._rows += take
+
+    def _rescale(self, largest: float) -> None:
+        """int8 units that hold a component as large as largest, the rows so far rounded
+        again to them (rare: the first rows set the range, and unit vectors' components
+        keep to it)."""
+        self._scale = 127.0 / max(largest, 1e-6)
+        for block, span in enumerate(self._spans(0, self._rows)):
+            self._sketch[block][:len(span)] = self._bytes(span)
 
     def _bytes(self, rows: Vectors) -> np.ndarray:
         """rows rounded to the sketch's int8 units (a component beyond its range clipped)."""
