@@ -83,14 +83,14 @@ def _current_vocabulary(store: Store, refit: bool,
             return vocabulary, current[0]
     started, total = time.monotonic(), store.count_papers_total()
     fitted = fit_vocabulary(_sample(store, FIT_SAMPLE))
-    fitted = replace(fitted, store=total, seconds=time.monotonic() - started)
+    fitted = replace(fitted, store_size=total, seconds=time.monotonic() - started)
     return fitted, store.put_term_vocabulary(fitted.dumps(), fitted.papers)
 
 
 def _refit_now(store: Store, vocabulary: Vocabulary, deadline: float | None) -> bool:
     """Whether the store has outgrown vocabulary and, given a deadline (time.monotonic()),
     a new fit (the last one's time, grown as the store may have) would end before it."""
-    if store.count_papers_total() <= REFIT_GROWTH * max(vocabulary.store, 1):
+    if store.count_papers_total() <= REFIT_GROWTH * max(vocabulary.store_size, 1):
         return False
     expected = vocabulary.seconds * REFIT_GROWTH
     if deadline is None or time.monotonic() + expected <= deadline:

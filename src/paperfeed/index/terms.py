@@ -46,12 +46,12 @@ def _counter(vocabulary: dict[str, int] | None = None, *, min_df: float = 1,
 @dataclass(frozen=True)
 class Vocabulary:
     """Terms (column order) and their smoothed idf, fitted on `papers` papers (a sample of
-    the `store` papers there were then) in `seconds` (sampling included; 0: not known)."""
+    the `store_size` papers the store had) in `seconds` (sampling included; 0: not known)."""
 
     terms: tuple[str, ...]
     idf: F32
     papers: int
-    store: int = 0
+    store_size: int = 0
     seconds: float = 0.0
     _counter: CountVectorizer = field(init=False, repr=False, compare=False)
 
@@ -76,7 +76,7 @@ class Vocabulary:
 
     def dumps(self) -> bytes:
         return zlib.compress(json.dumps({"terms": self.terms, "idf": self.idf.tolist(),
-                                         "papers": self.papers, "store": self.store,
+                                         "papers": self.papers, "store_size": self.store_size,
                                          "seconds": self.seconds}).encode(), 6)
 
     @classmethod
@@ -84,7 +84,7 @@ class Vocabulary:
         d = json.loads(zlib.decompress(blob))
         papers = int(d["papers"])  # older vocabularies: fitted on every paper, time unknown
         return cls(tuple(d["terms"]), np.asarray(d["idf"], dtype=np.float32), papers,
-                   int(d.get("store", papers)), float(d.get("seconds", 0.0)))
+                   int(d.get("store_size", papers)), float(d.get("seconds", 0.0)))
 
 
 def fit_vocabulary(texts: Sequence[str]) -> Vocabulary:
