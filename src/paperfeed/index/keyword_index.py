@@ -21,7 +21,6 @@ is no index (below THRESHOLD papers, or on a host that has none) or it lags more
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 import uuid
@@ -46,6 +45,7 @@ from paperfeed.index.keyword_layout import (
 )
 from paperfeed.store import Store
 from paperfeed.store.shapes import ChangedPaper, TextQuery
+from paperfeed.store.terms import idf
 
 __all__ = ["THRESHOLD", "KeywordIndex", "keyword_index_for", "keyword_lag", "pending_keyword",
            "update_keyword_index"]
@@ -276,7 +276,7 @@ class KeywordIndex:
         for token in tokens:
             local = here.doc_freq("body", token)
             total = sum(s.doc_freq("body", token) for s in searchers)
-            boosts.append(_idf(total, everywhere) / _idf(local, here.num_docs) if local else 1.0)
+            boosts.append(idf(total, everywhere) / idf(local, here.num_docs) if local else 1.0)
         return boosts
 
     @staticmethod
@@ -284,11 +284,6 @@ class KeywordIndex:
         """Whether query is one the index answers: plain words and the page's filters (not
         phrases, exclusions or authors, which the database's full text keeps)."""
         return not (query.all_of or query.none_of or query.authors)
-
-
-def _idf(papers: int, total: int) -> float:
-    """BM25's inverse document frequency, as tantivy computes it."""
-    return math.log(1.0 + (total - papers + 0.5) / (papers + 0.5))
 
 
 _cache: dict[str, KeywordIndex] = {}

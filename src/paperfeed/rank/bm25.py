@@ -13,13 +13,14 @@ length per paper).
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 
 import Stemmer
+
+from paperfeed.store.terms import idf
 
 K1 = 0.9  # below the usual 1.2: covering more query words beats repeating one
 B = 0.75
@@ -83,11 +84,6 @@ def _lower(text: str) -> str:
     if text.isascii():
         return text.lower()
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-
-
-def idf(df: int, total: int) -> float:
-    """BM25's inverse document frequency (never negative)."""
-    return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
 
 def scores(texts: Mapping[str, tuple[str, str]], words: Sequence[str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -30,6 +31,12 @@ def words(text: str) -> list[str]:
     if text.isascii():  # the same runs, found by C string methods instead of a regex
         return text.lower().translate(_ASCII_GAPS).split()
     return _WORD.findall(fold(text))
+
+
+def idf(df: int, total: int) -> float:
+    """BM25's inverse document frequency (never negative), as rank/bm25.py and tantivy (the
+    keyword index) compute it."""
+    return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
 
 def spaced(text: str) -> str:
