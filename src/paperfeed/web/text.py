@@ -159,13 +159,13 @@ def mark_terms(html: str, terms: tuple[str, ...]) -> str:
         pattern = terms_pattern(terms)
         return pattern.sub(_MARK, html) if pattern is not None else html
     low, starts = html.lower(), set()
-    for term in kept:
-        at = low.find(term.lower())
+    for needle in (term.lower() for term in kept):
+        at = low.find(needle)
         while at >= 0:
             before = low[at - 1] if at else " "
             if not (before.isalnum() or before in "_&#"):  # a word starts, not an entity
                 starts.add(at)
-            at = low.find(term.lower(), at + 1)
+            at = low.find(needle, at + 1)
     pieces, done = [], 0
     for start in sorted(starts):  # a word has no start inside it: none overlap
         match = _WORD_REST.match(html, start)
