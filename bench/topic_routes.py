@@ -125,13 +125,14 @@ def candidate(topic: Any, weights: dict[str, float], paper: Any, similarity: flo
               rank: int, window: tuple[date, int]) -> Candidate:
     from paperfeed.rank import match
     from paperfeed.rank.acronyms import Aliases, as_used, definitions
-    from paperfeed.rank.query import STOPWORDS
+    from paperfeed.store.stems import SENTENCE
+    from paperfeed.store.terms import STOPWORDS
 
     ev = match.evidence(topic, paper, similarity)
     stems = match.tokens(paper.title, paper.abstract)
     using = as_used(topic.aliases, stems, paper.title, paper.abstract, match.stem)
     seq = match.places(topic, stems, using)
-    sentences = [paper.title, *match._SENTENCE.split(paper.abstract)][:SENTENCES]
+    sentences = [paper.title, *SENTENCE.split(paper.abstract)][:SENTENCES]
     per: list[list[frozenset[str]]] = [[]]
     for place in seq:
         if place is None:
@@ -163,8 +164,7 @@ def _listed(topic: Any, sentence: str, using: Any, span: int) -> bool:
     a list: after "such as", "like", "including", "e.g.", or joined to another item by a
     comma, "and", "or" or a slash with two commas near."""
     from paperfeed.rank import match
-    from paperfeed.rank.query import STOPWORDS
-    from paperfeed.store.terms import fold
+    from paperfeed.store.terms import STOPWORDS, fold
 
     text = fold(sentence)
     words = [(m.group(), m.start(), m.end()) for m in re.finditer(r"[^\W_]+", text)

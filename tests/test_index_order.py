@@ -121,15 +121,18 @@ def _stop_after(step: str, batches: int, log: list[str]):  # type: ignore[no-unt
 
 
 def _settled(store: Store, model: str, ids: list[str]) -> None:
-    """Everything index makes is there, current, once: a vector, a keyword index entry, a
-    card, a term row."""
+    """Everything index makes is there, current, once: a vector, a keyword index entry, an
+    opening, a card, a term row."""
+    from paperfeed.index.openings import pending_openings
     from paperfeed.index.term_rows import pending_terms
+    from paperfeed.store.stems import FORMAT
 
     assert store.count_pending_embeddings(model) == 0
     assert set(store.get_embeddings(model, ids)) == set(ids)
     index = keyword_index_for(store)
     assert index is not None and len(index) == len(ids)
     assert {pid for pid, _ in index.candidates(["paper"], TextQuery(), 100)} == set(ids)
+    assert pending_openings(store) == 0 and set(store.openings(FORMAT, ids)) == set(ids)
     assert store.count_pending_cards() == 0 and set(store.cards(ids)) == set(ids)
     assert pending_terms(store) == 0
     assert store.refresh_vocabulary() == 0
@@ -155,10 +158,10 @@ def test_vectors_come_first_and_a_kill_in_any_step_loses_nothing(
     log.clear()
     with pytest.raises(Interrupted):  # killed while deriving cards
         build_index(store, embedder, batch_size=2, on_step=_stop_after("cards", 1, log))
-    assert log == ["vectors", "keyword", "spelling", "cards"]
+    assert log == ["vectors", "keyword", "openings", "spelling", "cards"]
     log.clear()
     report = build_index(store, embedder, on_step=_stop_after("none", 0, log))
-    assert log == ["vectors", "keyword", "spelling", "cards", "terms"]
+    assert log == ["vectors", "keyword", "openings", "spelling", "cards", "terms"]
     assert report.embedded == 0 and report.term_rows == len(papers)
     _settled(store, embedder.name, ids)
     again = build_index(store, embedder)  # papers changed just before the last read are

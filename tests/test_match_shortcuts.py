@@ -26,10 +26,11 @@ from paperfeed.ingest.run import import_records
 from paperfeed.rank import match
 from paperfeed.rank.acronyms import Aliases
 from paperfeed.rank.match import PaperText, Topic
-from paperfeed.rank.query import STOPWORDS, parse_query
+from paperfeed.rank.query import parse_query
 from paperfeed.rank.search import search, search_ranked
 from paperfeed.store import Store
-from paperfeed.store.terms import words
+from paperfeed.store.stems import has_all, joined, word_starts
+from paperfeed.store.terms import STOPWORDS, words
 from paperfeed.web.app import create_app
 
 TRICKY = [
@@ -51,7 +52,7 @@ def _stems(title: str, abstract: str) -> frozenset[str]:
     hyphenated word's joined."""
     text = f"{title} {abstract}"
     found = {match.stem(w) for w in words(text) if w not in STOPWORDS}
-    found.update(match.stem(w.replace("-", "")) for w in match._joined(text))
+    found.update(match.stem(w.replace("-", "")) for w in joined(text))
     return frozenset(found)
 
 
@@ -71,7 +72,7 @@ def _texts() -> list[tuple[str, str]]:
 
 def _has(stems: set[str] | frozenset[str], title: str, abstract: str) -> bool:
     needed = [frozenset({s}) for s in stems]
-    return match._has_needed(needed, match._starts(needed), PaperText("x", title, abstract))
+    return has_all(needed, word_starts(needed), title, abstract)
 
 
 def test_the_needed_words_are_found_exactly_as_tokens_gives_them() -> None:
@@ -96,8 +97,8 @@ def test_a_needed_word_counts_in_any_of_its_forms() -> None:
     assert _has({match.stem("finetuning")}, title, abstract)  # the hyphenated word joined
     assert not _has({"the"}, "The best", "Of the rest.")  # stop words are not the paper's
     needed = [frozenset({"llm", match.stem("language")}), frozenset({"protein"})]
-    assert match._has_needed(needed, match._starts(needed),
-                             PaperText("x", "LLMs for proteins", "We study them."))
+    assert has_all(needed, word_starts(needed), "LLMs for proteins",
+                         "We study them.")
 
 
 LATE = [  # the topic's words only after the opening, an acronym defined late, in lists

@@ -126,6 +126,7 @@ def progress_bar(label: str, total: int | None = None) -> Iterator[Tracker]:
 
 STEP_LABELS = {"vectors": "vectors (searchable when done)",
                "keyword": "keyword index (big archives)",
+               "openings": "openings in stems (topic matches)",
                "spelling": "spelling vocabulary",
                "cards": "cards and author keys", "terms": "term rows (reader's model)"}
 

@@ -105,8 +105,9 @@ def search_command(ctx: Context, query: str, *, limit: int, mode: str, sort: str
 def index_command(ctx: Context, model: str | None, limit: int | None, best_seconds: float,
                   only: tuple[str, ...]) -> None:
     """Make new papers searchable (vectors), then derive the rest (the keyword index of a
-    big archive, spelling vocabulary, cards and author keys, the reader's model's term
-    rows), each newest first (the keyword index in the order papers changed).
+    big archive, the openings topic matches read, spelling vocabulary, cards and author
+    keys, the reader's model's term rows), each newest first (the keyword index in the
+    order papers changed).
 
     With a fast_embedding_model set, every paper lacking its vector gets one first (minutes
     for millions of papers); embedding_model's better vectors follow newest first, in the
@@ -145,6 +146,8 @@ def index_command(ctx: Context, model: str | None, limit: int | None, best_secon
         click.echo(f"{embedded} papers embedded with {name}")
     if report.keyword:
         click.echo(f"{report.keyword} papers added to the keyword index")
+    if report.openings:
+        click.echo(f"{report.openings} papers' openings stored for topic matches")
     click.echo(f"{report.vocabulary_papers} papers added to the spelling vocabulary; "
                f"{report.cards} cards derived (summary, keyphrases, authors); "
                f"{report.term_rows} term rows stored")

@@ -2,4 +2,4 @@
 
 # What `paperfeed index` does, in the order it does it (index/build.py): here so the command
 # line can name them without importing the numeric stack.
-STEPS = ("vectors", "keyword", "spelling", "cards", "terms")
+STEPS = ("vectors", "keyword", "openings", "spelling", "cards", "terms")

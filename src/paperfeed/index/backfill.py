@@ -53,6 +53,7 @@ def build_models(store: Store, embedder: Embedder, *, seconds: float | None = No
     return IndexReport(model=embedder.name, embedded=sum(r.embedded for r in reports),
                        vocabulary_papers=done.vocabulary_papers, cards=done.cards,
                        term_rows=done.term_rows, keyword=done.keyword,
+                       openings=done.openings,
                        per_model=tuple((r.model, r.embedded) for r in reports))
 
 

@@ -4,7 +4,8 @@ rest, each step newest first, resumable and bounded in time.
 The order matters for a big import (years of papers at once): vectors come first, so the
 whole archive is searchable (full text is written by the import itself) after the fastest
 step; then the keyword index (index/keyword_index.py: full-text candidates that stay fast at
-scale, minutes for millions of papers, in the order they changed), the spelling vocabulary
+scale, minutes for millions of papers, in the order they changed), each paper's opening in
+stems (index/openings.py: what topic matches read, minutes too), the spelling vocabulary
 (rarity for keyphrases and spelling fixes), the cards and author keys (index/derive.py) and
 the reader's model's term rows (index/term_rows.py), which take hours for millions of papers.
 Every batch of every step is its own transaction, so a run killed at any point keeps its work
@@ -22,6 +23,7 @@ from paperfeed.index import STEPS
 from paperfeed.index.derive import derive_cards
 from paperfeed.index.embedder import Embedder, paper_text
 from paperfeed.index.keyword_index import pending_keyword, update_keyword_index
+from paperfeed.index.openings import derive_openings, pending_openings
 from paperfeed.index.term_rows import build_terms, pending_terms
 from paperfeed.index.vectors import save_graph
 from paperfeed.store import Store
@@ -45,6 +47,7 @@ class IndexReport:
     term_rows: int = 0  # papers whose term rows were stored (the reader's model)
     per_model: tuple[tuple[str, int], ...] = ()  # a blend's papers embedded by each model
     keyword: int = 0  # papers added to the keyword index
+    openings: int = 0  # papers whose opening stems were stored (topic matches)
 
 
 class Derived(NamedTuple):
@@ -54,6 +57,7 @@ class Derived(NamedTuple):
     vocabulary_papers: int = 0  # the spelling vocabulary
     cards: int = 0  # cards and author keys
     term_rows: int = 0  # the reader's model's term rows
+    openings: int = 0  # the openings' stems
 
 
 def refresh_vocabulary(store: Store, *, deadline: float | None = None,
@@ -118,7 +122,8 @@ def build_index(store: Store, embedder: Embedder, *, batch_size: int = BATCH_SIZ
     done = derive(store, steps=steps, deadline=deadline, on_step=on_step)
     return IndexReport(model=embedder.name, embedded=embedded,
                        vocabulary_papers=done.vocabulary_papers, cards=done.cards,
-                       term_rows=done.term_rows, keyword=done.keyword)
+                       term_rows=done.term_rows, keyword=done.keyword,
+                       openings=done.openings)
 
 
 def derive(store: Store, *, steps: Sequence[str] = STEPS, deadline: float | None = None,
@@ -132,10 +137,13 @@ def derive(store: Store, *, steps: Sequence[str] = STEPS, deadline: float | None
     def time_left() -> bool:
         return deadline is None or time.monotonic() < deadline
 
-    keyword = counted = cards = term_rows = 0
+    keyword = openings = counted = cards = term_rows = 0
     if "keyword" in steps and time_left():
         keyword = update_keyword_index(store, deadline=deadline,
                                        progress=start("keyword", lambda: pending_keyword(store)))
+    if "openings" in steps and time_left():
+        openings = derive_openings(store, deadline=deadline,
+                                   progress=start("openings", lambda: pending_openings(store)))
     if "spelling" in steps and time_left():
         counted = refresh_vocabulary(store, deadline=deadline,
                                      progress=start("spelling", lambda: None))
@@ -145,7 +153,7 @@ def derive(store: Store, *, steps: Sequence[str] = STEPS, deadline: float | None
     if "terms" in steps and time_left():
         term_rows = build_terms(store, deadline=deadline,
                                 progress=start("terms", lambda: pending_terms(store, deadline)))
-    return Derived(keyword, counted, cards, term_rows)
+    return Derived(keyword, counted, cards, term_rows, openings)
 
 
 def _check(steps: Sequence[str]) -> None:

@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from paperfeed.index.keyword_index import keyword_index_for
-from paperfeed.rank.query import STOPWORDS
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery
-from paperfeed.store.terms import fold
+from paperfeed.store.terms import STOPWORDS, fold
 
 READ = 40  # papers read for definitions
 SEEDS = 2  # the topic's rarest words that pick them

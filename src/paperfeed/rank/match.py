@@ -15,71 +15,36 @@ same at 5 k and at 1 M papers and for every model; bench/topic_match.py measures
 from __future__ import annotations
 
 import math
-import re
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from itertools import filterfalse, repeat
+from functools import partial
+from itertools import repeat
 from typing import NamedTuple, Protocol
-
-import Stemmer
 
 from paperfeed.index.calibration import Yardstick, yardstick
 from paperfeed.index.embedder import Embedder
 from paperfeed.index.vectors import index_for
 from paperfeed.rank.acronyms import Aliases, aliases, as_used
 from paperfeed.rank.counts import paper_count
-from paperfeed.rank.query import STOPWORDS, parse_query
+from paperfeed.rank.query import parse_query
 from paperfeed.store import Store
 from paperfeed.store.base import Vectors
-from paperfeed.store.terms import spaced, words
+from paperfeed.store.stems import (
+    FORMAT,
+    OPENING,
+    PaperWords,
+    has_all,
+    opening,
+    stem,
+    tokens,
+    unpack,
+    word_starts,
+)
 
 NEAR = 0.9  # share of the topic's word weight a paper must have close together
 FLOOR = 0.0  # ... and a similarity above the topic's usual: z >= this (when it has a vector)
 KEYWORD_ONLY = 0.99  # share needed anywhere when there is no vector: every word
 SPAN = 1  # words are close when within the topic's word count + SPAN content words
-OPENING = 4  # sentences read for the topic's words: the title and the first three
-TAIL = 3  # a stem's last letters that may differ from its word's (Snowball changes two at most)
-
-_local = threading.local()  # PyStemmer documents its stemmers as not thread-safe: one per thread
-_VOWELS = frozenset("aeiouy")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])")
-_JOINED = re.compile(r"\w+(?:-\w+)+")
-_STOPPED = STOPWORDS.__contains__
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """Snowball English (as PostgreSQL's full text stems), and an acronym's plural as its
-    singular (llms -> llm), which Snowball keeps apart."""
-    if len(word) >= 4 and word.endswith("s") and not _VOWELS.intersection(word[:-1]):
-        word = word[:-1]
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = Stemmer.Stemmer("english")
-    found: str = stemmer.stemWord(word)
-    return found
-
-
-@lru_cache(maxsize=32768)
-def tokens(title: str, abstract: str) -> tuple[str | None, ...]:
-    """The stems of title and abstract in order, stop words left out, None after each
-    sentence; hyphenated words also count joined ("fine-tuning" gives finetun too)."""
-    out: list[str | None] = []
-    for sentence in (title, *_SENTENCE.split(abstract)):
-        out += map(stem, filterfalse(_STOPPED, words(sentence)))
-        out += [stem(w.replace("-", "")) for w in _joined(sentence)]
-        out.append(None)
-    return tuple(out)
-
-
-def _joined(text: str) -> list[str]:
-    """The hyphenated words of text, lower case (the regex only where a hyphen is: it
-    backtracks through every word otherwise)."""
-    if "-" not in text:
-        return []
-    return [w for chunk in text.lower().split() if "-" in chunk for w in _JOINED.findall(chunk)]
 
 
 class Text(Protocol):
@@ -195,12 +160,6 @@ def evidence(topic: Topic, paper: Text, similarity: float | None) -> Evidence:
     return Evidence(coverage=coverage, near=near, z=z)
 
 
-def opening(abstract: str) -> str:
-    """The abstract's first OPENING - 1 sentences: with the title, the OPENING sentences
-    tokens() and evidence() read for the words close together."""
-    return " ".join(_SENTENCE.split(abstract, maxsplit=OPENING - 1)[:OPENING - 1])
-
-
 def _opening(seq: Sequence[frozenset[str] | None]) -> Sequence[frozenset[str] | None]:
     """seq up to the end of its OPENING-th sentence (tokens() ends each with None)."""
     ends = 0
@@ -290,10 +249,10 @@ class Fit:
     def __init__(self, topic: Topic) -> None:
         self.topic = topic
         self.needed = required(topic)
-        self.starts = _starts(self.needed)
+        self.starts = word_starts(self.needed)
         keys = [frozenset({key}) for key in topic.weights]
         plain = not topic.aliases.short and not topic.aliases.long
-        self.plain = list(zip(keys, topic.weights.values(), _starts(keys),
+        self.plain = list(zip(keys, topic.weights.values(), word_starts(keys),
                               strict=True)) if plain else []
 
     def __call__(self, paper: Text, similarity: float | None) -> bool:
@@ -302,19 +261,47 @@ class Fit:
             return False
         if similarity is None or topic.scale is None:
             if not self.plain:
-                return _has_needed(self.needed, self.starts, paper) and \
+                return has_all(self.needed, self.starts, paper.title, paper.abstract) and \
                     evidence(topic, paper, similarity).matches
-            found = _Words(paper)
+            found = PaperWords(paper.title, paper.abstract)
             have = [weight for key, weight, begins in self.plain if found.has(key, begins)]
             return sum(have) / topic.total >= KEYWORD_ONLY
         if topic.scale.z(similarity) < FLOOR:
             return False
         first = opening(paper.abstract)
-        if not _has_needed(self.needed, self.starts, PaperText(paper.id, paper.title, first)):
+        if not has_all(self.needed, self.starts, paper.title, first):
             return False
-        stems = tokens(paper.title, first)
-        seq = places(topic, stems, as_used(topic.aliases, stems, paper.title, paper.abstract, stem))
+        return self._close(tokens(paper.title, first), lambda: paper)
+
+    def stored(self, stems: Sequence[str | None], similarity: float,
+               paper: Callable[[], Text]) -> bool:
+        """The same answer, given a similarity, from the paper's opening as `paperfeed index`
+        stores it (store/stems.py unpack); paper: the paper, read only when one of the
+        topic's acronyms is in its opening (is it defined as the topic's?)."""
+        topic = self.topic
+        if not topic.total or topic.scale is None or topic.scale.z(similarity) < FLOOR:
+            return False
+        have = set(stems)
+        return all(not have.isdisjoint(alts) for alts in self.needed) and \
+            self._close(stems, paper, have)
+
+    def _close(self, stems: Sequence[str | None], paper: Callable[[], Text],
+               have: set[str | None] | None = None) -> bool:
+        """Whether the topic's words are close together in one sentence of stems (the
+        opening's), acronyms counting as a paper uses them."""
+        topic = self.topic
+        using = topic.aliases
+        if using.short and not using.short.keys().isdisjoint(set(stems) if have is None
+                                                             else have):
+            text = paper()
+            using = as_used(using, stems, text.title, text.abstract, stem)
+        seq = places(topic, stems, using)
         return _near(topic.weights, seq, len(topic.weights) + SPAN) / topic.total >= NEAR
+
+    @property
+    def reads_openings(self) -> bool:
+        """Whether a similarity decides with the opening alone (the topic has a vector)."""
+        return bool(self.topic.total) and self.topic.scale is not None
 
 
 def required(topic: Topic) -> list[frozenset[str]]:
@@ -332,63 +319,42 @@ def required(topic: Topic) -> list[frozenset[str]]:
             for s, weight in topic.weights.items() if weight > slack * (1 + 1e-9)]
 
 
-def _has_needed(needed: Sequence[frozenset[str]], starts: Sequence[tuple[str, ...]],
-                paper: Text) -> bool:
-    """Whether the paper has a stem of each set in needed (starts: _starts(needed))."""
-    found = _Words(paper)
-    return all(found.has(alts, begins) for alts, begins in zip(needed, starts, strict=True))
-
-
-class _Words:
-    """A paper's stems as tokens() gives them, looked for among the words that begin like
-    them, without reading the paper in sentences: most papers that lack a stem are told by
-    a substring search."""
-
-    def __init__(self, paper: Text) -> None:
-        self.text = f"{paper.title} {paper.abstract}"
-        self.spaced = spaced(self.text)
-        self.joined: str | None = None
-
-    def has(self, alts: frozenset[str], begins: tuple[str, ...]) -> bool:
-        """Whether a stem of alts is among the paper's (begins: how their words begin)."""
-        if any(w not in STOPWORDS and stem(w) in alts
-               for b in begins for w in _beginning(self.spaced, b)):
-            return True
-        if self.joined is None:
-            self.joined = self.text.lower().replace("-", "")
-        return any(b in self.joined for b in begins) and \
-            any(stem(w.replace("-", "")) in alts for w in _joined(self.text))
-
-
-def _starts(needed: Sequence[frozenset[str]]) -> list[tuple[str, ...]]:
-    """For each set of stems in needed, how the words that have one of them begin: a stem
-    but its last TAIL letters (at least its first letter)."""
-    return [tuple({s[:max(1, len(s) - TAIL)] for s in alts}) for alts in needed]
-
-
-def _beginning(spaced_words: str, begin: str) -> Iterator[str]:
-    """The words of spaced_words (store.terms.spaced) that begin with begin."""
-    key = " " + begin
-    at = spaced_words.find(key)
-    while at >= 0:
-        end = spaced_words.find(" ", at + 1)
-        yield spaced_words[at + 1:] if end < 0 else spaced_words[at + 1:end]
-        at = spaced_words.find(key, at + 1)
-
-
 def matches_first(store: Store, query: str, ranked: Sequence[tuple[str, float]],
                   embedder: Embedder | None,
                   papers: Mapping[str, Text] | None = None) -> tuple[list[tuple[str, float]], int]:
     """Gathers ranked with the papers that match query first (each part in its order), and
     how many match. papers: those already read, by id (the rest are read here)."""
-    ids = [pid for pid, _ in ranked]
-    known: dict[str, Text] = dict(papers or {})
-    texts = store.texts([i for i in ids if i not in known])
-    known.update((pid, PaperText(pid, *text)) for pid, text in texts.items())
-    found = matching(store, prepare(store, query, embedder),
-                     (known[i] for i in ids if i in known), embedder)
+    found = _matching_ids(store, prepare(store, query, embedder), [pid for pid, _ in ranked],
+                          dict(papers or {}), embedder)
     first = [r for r in ranked if r[0] in found]
     return first + [r for r in ranked if r[0] not in found], len(first)
+
+
+def _matching_ids(store: Store, topic: Topic, ids: Sequence[str], known: dict[str, Text],
+                  embedder: Embedder | None) -> set[str]:
+    """The ids among ids whose papers match: by their stored openings where a similarity
+    decides and `paperfeed index` has stored them, else by their text (known: texts already
+    read, by id; the rest are read here)."""
+    sims = similarities(store, topic, ids, embedder)
+    fits = Fit(topic)
+    stored = store.openings(FORMAT, [i for i in ids if i in sims and i not in known]) \
+        if fits.reads_openings and sims else {}
+
+    def text(pid: str) -> Text:
+        if pid not in known:
+            known.update((i, PaperText(i, *t)) for i, t in store.texts([pid]).items())
+        return known[pid]
+
+    unread = [i for i in ids if i not in known and i not in stored]
+    known.update((pid, PaperText(pid, *t)) for pid, t in store.texts(unread).items())
+    out = set()
+    for pid in ids:
+        if pid in stored:
+            if fits.stored(unpack(stored[pid]), sims[pid], partial(text, pid)):
+                out.add(pid)
+        elif pid in known and fits(known[pid], sims.get(pid)):
+            out.add(pid)
+    return out
 
 
 def only_matching(store: Store, query: str, ranked: Sequence[tuple[str, float]],

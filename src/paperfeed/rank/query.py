@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from paperfeed.store.terms import words
+from paperfeed.store.terms import STOPWORDS, words
 
 MAX_QUERY_CHARS = 2000  # the rest of a longer query is ignored
 MAX_WORDS = 32  # content words used by the keyword side
@@ -21,17 +21,6 @@ _TOKEN = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?'
                     r'(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))')
 _YEAR = re.compile(r"^(\d{4})?\s*(?:-|\.\.)?\s*(\d{4})?$")
 _FIELDS = {"author": "author", "au": "author", "cat": "cat", "category": "cat", "year": "year"}
-
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before
-being below between both but by can could did do does doing down during each few for from
-further had has have having he her here hers him his how i if in into is it its itself just
-me more most my no nor not of off on once only or other our ours out over own same she
-should so some such than that the their theirs them then there these they this those through
-to too under until up very was we were what when where which while who whom why will with
-would you your yours via using use used based towards toward paper papers approach new study
-show shows propose proposed
-""".split())  # noqa: SIM905 (a word list reads better as text)
 
 
 @dataclass(frozen=True)

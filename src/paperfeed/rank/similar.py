@@ -17,11 +17,10 @@ from paperfeed.models import Hit, Paper
 from paperfeed.rank.counts import paper_count
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
-from paperfeed.rank.query import STOPWORDS
 from paperfeed.rank.search import DENSE_WEIGHT, DEPTH, KEYWORD_BUDGET, KEYWORD_DEPTH
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery, Vectors
-from paperfeed.store.terms import words
+from paperfeed.store.terms import STOPWORDS, words
 
 NO_FILTERS = TextQuery()
 SALIENT_WORDS = 12  # words of a paper that make its full-text query

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from paperfeed.rank.query import STOPWORDS
 from paperfeed.store import Store
-from paperfeed.store.terms import spellable
+from paperfeed.store.terms import STOPWORDS, spellable
 
 RARE_DF = 2  # a word in at most this many papers may still be a typo
 BOOST = 20  # ... if a close word is this many times more common

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from paperfeed.store.card_roles import CardStore, SubmissionStore
+from paperfeed.store.card_roles import CardStore, OpeningStore, SubmissionStore
 from paperfeed.store.map_roles import MapCluster, MapPoint, MapStore
 from paperfeed.store.reader_roles import AccountStore, SignalStore
 from paperfeed.store.roles import (
@@ -30,7 +30,7 @@ from paperfeed.store.term_roles import ChangedPaperStore, TermStore
 
 class Store(Database, PaperStore, FullTextStore, VectorStore, ReaderStore, VoteStore,
             SubscriptionStore, DigestStore, LimitStore, TableCopy, SignalStore, AccountStore,
-            CommentStore, CollectionStore, CardStore, SubmissionStore,
+            CommentStore, CollectionStore, CardStore, OpeningStore, SubmissionStore,
             MapStore, TermStore, ChangedPaperStore, Protocol):
     """Persistence for papers and everything attached to them; plain SQL behind it."""
 
@@ -39,6 +39,6 @@ __all__ = ["AccountStore", "CollectionStore", "CommentStore", "Database", "Diges
            "FullTextStore", "LimitStore", "PaperStore", "ReaderStore", "SignalStore", "Store",
            "SubscriptionStore", "TableCopy", "TextQuery", "VectorSearch", "VectorStore", "Vectors",
            "VoteStore"]
-__all__ += ["CardStore", "SubmissionStore"]
+__all__ += ["CardStore", "OpeningStore", "SubmissionStore"]
 __all__ += ["MapCluster", "MapPoint", "MapStore"]
 __all__ += ["ChangedPaperStore", "TermStore"]

@@ -1,4 +1,5 @@
-"""Role protocols of what index derives for cards and author pages, and of submissions."""
+"""Role protocols of what index derives per paper (cards, author keys, the opening's stems),
+and of submissions."""
 
 from __future__ import annotations
 
@@ -38,6 +39,28 @@ class CardStore(Protocol):
         first, their count, top co-authors and categories (only papers where the author is
         spelled as one of names, when given), and every spelling under the key (limit 0:
         the spellings alone)."""
+        ...
+
+
+class OpeningStore(Protocol):
+    """Per paper: the stems of its title and first sentences (store/stems.py), which a topic
+    match reads (rank/match.py)."""
+
+    def pending_openings(self, format_: int, *, limit: int, after: PendingCursor | None = None
+                         ) -> list[tuple[str, str, str, PendingCursor]]:
+        """(id, title, abstract, cursor) of papers with no opening in format_ (a paper
+        whose title or abstract changes loses its opening): newest listing day first, then
+        the undated; after: the previous batch's last cursor."""
+        ...
+
+    def count_pending_openings(self, format_: int) -> int: ...
+
+    def put_openings(self, format_: int, rows: Sequence[tuple[str, str]]) -> None:
+        """Store (paper id, stems) in format_, replacing what the papers had."""
+        ...
+
+    def openings(self, format_: int, paper_ids: Sequence[str]) -> dict[str, str]:
+        """The stored stems of those papers that have them in format_."""
         ...
 
 

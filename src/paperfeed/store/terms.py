@@ -14,6 +14,18 @@ VOCAB_MAX_LEN = 30
 SPELL_MIN_LEN = 4  # shorter words are never corrected
 SPELL_MIN_DF = 2  # a word must be in this many papers to replace a misspelled one
 
+# words a query or a match passes over
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers him his how i if in into is it its itself just
+me more most my no nor not of off on once only or other our ours out over own same she
+should so some such than that the their theirs them then there these they this those through
+to too under until up very was we were what when where which while who whom why will with
+would you your yours via using use used based towards toward paper papers approach new study
+show shows propose proposed
+""".split())  # noqa: SIM905 (a word list reads better as text)
+
 
 def fold(text: str) -> str:
     """Lower case without diacritics (what FTS5's unicode61 remove_diacritics 2 does)."""

@@ -117,10 +117,12 @@ class PgPapers(Papers, PgConnection):
             return
         conn.execute(_STAGE_DDL)
         copy_rows(conn, "papers_in", _STAGE_COLUMNS, staged)
-        # A paper whose text changes loses its vectors, so `paperfeed index` embeds it again.
-        conn.execute("DELETE FROM embeddings e USING papers_in i, papers p WHERE i.op = 'u' "
-                     "AND p.id = i.id AND e.paper_id = p.id AND (p.title IS DISTINCT FROM "
-                     "i.title OR p.abstract IS DISTINCT FROM i.abstract)")
+        # A paper whose text changes loses its vectors and opening, so `paperfeed index`
+        # makes them again.
+        for derived in ("embeddings", "paper_openings"):
+            conn.execute(f"DELETE FROM {derived} d USING papers_in i, papers p WHERE i.op = "
+                         "'u' AND p.id = i.id AND d.paper_id = p.id AND (p.title IS DISTINCT "
+                         "FROM i.title OR p.abstract IS DISTINCT FROM i.abstract)")
         conn.execute(f"INSERT INTO papers ({PAPER_COLUMNS}, ingested_at, modified_at, "
                      f"search_vector) SELECT {', '.join('i.' + c for c in COLUMNS)}, "
                      f"i.ingested_at, i.modified_at, {SEARCH_VECTOR} FROM papers_in i "

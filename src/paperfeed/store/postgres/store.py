@@ -15,6 +15,7 @@ from paperfeed.store.sql.health import Health
 from paperfeed.store.sql.library import Library
 from paperfeed.store.sql.limits import Limits
 from paperfeed.store.sql.maps import Maps
+from paperfeed.store.sql.openings import Openings
 from paperfeed.store.sql.paper_terms import PaperTerms
 from paperfeed.store.sql.readers import Readers
 from paperfeed.store.sql.signals import Signals
@@ -25,7 +26,7 @@ from paperfeed.store.sql.votes import Votes
 
 class PostgresStore(PgPapers, PgFullText, PgTables, PgVectors, Readers, Votes,
                     Subscriptions, Digests, Limits, Signals,
-                    Accounts, Library, Health, Comments, Collections, Cards, Submissions,
+                    Accounts, Library, Health, Comments, Collections, Cards, Openings, Submissions,
                     Maps, PaperTerms):
     """Store on one PostgreSQL database (psycopg 3 pool, tsvector + GIN, pgvector HNSW); a pool
     of connections shared by this process's threads."""
