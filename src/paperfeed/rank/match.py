@@ -250,6 +250,7 @@ class Fit:
         self.topic = topic
         self.needed = required(topic)
         self.starts = word_starts(self.needed)
+        self.needles = [tuple(f" {s} " for s in alts) for alts in self.needed]  # in stored
         keys = [frozenset({key}) for key in topic.weights]
         plain = not topic.aliases.short and not topic.aliases.long
         self.plain = list(zip(keys, topic.weights.values(), word_starts(keys),
@@ -273,26 +274,22 @@ class Fit:
             return False
         return self._close(tokens(paper.title, first), lambda: paper)
 
-    def stored(self, stems: Sequence[str | None], similarity: float,
-               paper: Callable[[], Text]) -> bool:
+    def stored(self, packed: str, similarity: float, paper: Callable[[], Text]) -> bool:
         """The same answer, given a similarity, from the paper's opening as `paperfeed index`
-        stores it (store/stems.py unpack); paper: the paper, read only when one of the
-        topic's acronyms is in its opening (is it defined as the topic's?)."""
+        stores it (store/stems.py opening_stems); paper: the paper, read only when one of
+        the topic's acronyms is in its opening (is it defined as the topic's?)."""
         topic = self.topic
         if not topic.total or topic.scale is None or topic.scale.z(similarity) < FLOOR:
             return False
-        have = set(stems)
-        return all(not have.isdisjoint(alts) for alts in self.needed) and \
-            self._close(stems, paper, have)
+        return all(any(n in packed for n in needles) for needles in self.needles) and \
+            self._close(unpack(packed), paper)
 
-    def _close(self, stems: Sequence[str | None], paper: Callable[[], Text],
-               have: set[str | None] | None = None) -> bool:
+    def _close(self, stems: Sequence[str | None], paper: Callable[[], Text]) -> bool:
         """Whether the topic's words are close together in one sentence of stems (the
         opening's), acronyms counting as a paper uses them."""
         topic = self.topic
         using = topic.aliases
-        if using.short and not using.short.keys().isdisjoint(set(stems) if have is None
-                                                             else have):
+        if using.short and not using.short.keys().isdisjoint(stems):
             text = paper()
             using = as_used(using, stems, text.title, text.abstract, stem)
         seq = places(topic, stems, using)
@@ -350,7 +347,7 @@ def _matching_ids(store: Store, topic: Topic, ids: Sequence[str], known: dict[st
     out = set()
     for pid in ids:
         if pid in stored:
-            if fits.stored(unpack(stored[pid]), sims[pid], partial(text, pid)):
+            if fits.stored(stored[pid], sims[pid], partial(text, pid)):
                 out.add(pid)
         elif pid in known and fits(known[pid], sims.get(pid)):
             out.add(pid)

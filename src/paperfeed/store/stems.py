@@ -67,12 +67,13 @@ def opening(abstract: str) -> str:
 
 def opening_stems(title: str, abstract: str) -> str:
     """The stems of the paper's opening (title and first OPENING - 1 sentences) as stored:
-    a line per sentence, stems apart by spaces (unpack reads it back)."""
+    a line per sentence, each stem between spaces, so `f" {stem} " in stored` tells whether
+    the opening has it without unpacking (unpack reads it back)."""
     lines: list[str] = []
     line: list[str] = []
     for s in sentence_stems(title, opening(abstract)):
         if s is None:
-            lines.append(" ".join(line))
+            lines.append(f" {' '.join(line)} ")
             line = []
         else:
             line.append(s)
@@ -134,6 +135,6 @@ def _beginning(spaced_words: str, begin: str) -> Iterator[str]:
 
 # What stored openings were made with: rows of another format are made again, and read as if
 # missing meanwhile. Bump the leading number when sentence_stems or opening change.
-_MADE_WITH = ["1", str(OPENING), SENTENCE.pattern, _JOINED.pattern, *sorted(STOPWORDS),
+_MADE_WITH = ["2", str(OPENING), SENTENCE.pattern, _JOINED.pattern, *sorted(STOPWORDS),
               *map(stem, ("running", "studies", "llms", "generalization", "attention"))]
 FORMAT = zlib.crc32(" ".join(_MADE_WITH).encode()) & 0x7FFFFFFF  # an INTEGER on both backends
