@@ -124,13 +124,15 @@ def features(store: Any, embedder: Any, rules: dict[str, list[str]],
 def candidate(topic: Any, weights: dict[str, float], paper: Any, similarity: float | None,
               rank: int, window: tuple[date, int]) -> Candidate:
     from paperfeed.rank import match
-    from paperfeed.rank.acronyms import Aliases, as_used, definitions
+    from paperfeed.rank.acronyms import Aliases, as_used
+    from paperfeed.store.definitions import definitions, paper_definitions
     from paperfeed.store.stems import SENTENCE
     from paperfeed.store.terms import STOPWORDS
 
     ev = match.evidence(topic, paper, similarity)
     stems = match.tokens(paper.title, paper.abstract)
-    using = as_used(topic.aliases, stems, paper.title, paper.abstract, match.stem)
+    using = as_used(topic.aliases, stems, lambda: paper_definitions(paper.title, paper.abstract),
+                    match.stem)
     seq = match.places(topic, stems, using)
     sentences = [paper.title, *SENTENCE.split(paper.abstract)][:SENTENCES]
     per: list[list[frozenset[str]]] = [[]]

@@ -17,6 +17,8 @@ from paperfeed.models import Paper
 from paperfeed.rank import match
 from paperfeed.rank.match import PaperText
 from paperfeed.store import Store
+from paperfeed.store.definitions import pack, paper_definitions
+from paperfeed.store.shapes import Opening
 from paperfeed.store.stems import FORMAT, opening, opening_stems, tokens, unpack
 from readerkit import topical_papers
 from test_match_shortcuts import LATE, TRICKY, _texts, _topics
@@ -44,23 +46,19 @@ def test_a_stored_opening_reads_back_as_the_stems_of_the_opening() -> None:
 
 def test_a_topic_match_decides_from_a_stored_opening_as_from_the_text() -> None:
     texts = [*LATE, *_texts()]
-    decided = read = 0
+    decided = defining = 0
     for topic in _topics():
         fits = match.Fit(topic)
         for n, (title, abstract) in enumerate(texts):
             paper = PaperText(str(n), title, abstract)
-            stored = opening_stems(title, abstract)
+            defines = pack(paper_definitions(title, abstract))
+            stored = Opening(opening_stems(title, abstract), defines)
+            defining += bool(defines)
             for similarity in (0.05, 0.2, 0.6):  # below, at and above the topic's usual
-
-                def text(paper: PaperText = paper) -> PaperText:
-                    nonlocal read
-                    read += 1
-                    return paper
-
                 expected = match.evidence(topic, paper, similarity).matches
-                assert fits.stored(stored, similarity, text) == expected, (topic.text, title)
+                assert fits.stored(stored, similarity) == expected, (topic.text, title)
                 decided += expected
-    assert decided > 50 and read  # topics match; acronyms sent some papers to their text
+    assert decided > 50 and defining  # topics match; papers define acronyms
 
 
 def test_index_stores_an_opening_per_paper_and_only_new_or_changed_ones_again(
@@ -72,13 +70,15 @@ def test_index_stores_an_opening_per_paper_and_only_new_or_changed_ones_again(
     assert derive_openings(store, batch=7) == len(papers)
     assert pending_openings(store) == 0 and derive_openings(store) == 0
     stored = store.openings(FORMAT, [*ids, "nope"])
-    assert stored == {p.id: opening_stems(p.title, p.abstract) for p in papers}
+    assert stored == {p.id: Opening(opening_stems(p.title, p.abstract),
+                                    pack(paper_definitions(p.title, p.abstract)))
+                      for p in papers}
     changed = replace(papers[0], title="Robot grasping with tactile sensors and vision")
     rewritten = replace(papers[1], abstract=papers[1].abstract + " Revised.")
     store.upsert_papers([changed, rewritten, replace(papers[2], categories=("cs.XX",))])
     assert set(ids) - set(store.openings(FORMAT, ids)) == {changed.id, rewritten.id}
     assert pending_openings(store) == 2 and derive_openings(store) == 2
-    assert store.openings(FORMAT, [changed.id])[changed.id] == \
+    assert store.openings(FORMAT, [changed.id])[changed.id].stems == \
         opening_stems(changed.title, changed.abstract)
     assert store.openings(FORMAT + 1, ids) == {}  # made another way: read as missing
     assert store.count_pending_openings(FORMAT + 1) == len(papers)
@@ -99,3 +99,26 @@ def test_a_run_stopped_midway_keeps_its_batches_newest_first_and_a_rerun_finishe
     assert set(store.openings(FORMAT, [p.id for p in papers])) == {p.id for p in newest[:5]}
     assert derive_openings(store, batch=5) == len(papers) - 5
     assert pending_openings(store) == 0
+
+
+@pytest.mark.parametrize("text", ["visual question answering", "LLM watermarking",
+                                  "protein language models", "quarterly reports"])
+def test_a_topic_finds_the_same_acronyms_in_stored_definitions_without_reading_papers(
+        store: Store, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperfeed.index.build import refresh_vocabulary
+    from paperfeed.rank import acronyms
+    from paperfeed.rank.query import parse_query
+    from test_rank_acronyms import PAPERS
+
+    store.upsert_papers(PAPERS)
+    refresh_vocabulary(store)
+    words = list(parse_query(text).words)
+    counts = store.term_counts(words)
+    from_texts = acronyms._aliases(store, words, counts, match.stem)
+    derive_openings(store)
+
+    def unread(ids: object) -> dict[str, tuple[str, str]]:
+        raise AssertionError("read a paper whose definitions are stored")
+
+    monkeypatch.setattr(store, "texts", unread)
+    assert acronyms._aliases(store, words, counts, match.stem) == from_texts

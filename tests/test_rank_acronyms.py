@@ -10,9 +10,10 @@ import pytest
 from paperfeed.index.build import refresh_vocabulary
 from paperfeed.models import Author, Paper
 from paperfeed.rank import match
-from paperfeed.rank.acronyms import definitions, spelled_out
+from paperfeed.rank.acronyms import spelled_out
 from paperfeed.rank.bm25 import stem
 from paperfeed.store import Store
+from paperfeed.store.definitions import definitions, pack, unpack
 
 
 def test_a_query_acronym_counts_unless_the_papers_spell_it_out_with_other_words() -> None:
@@ -33,6 +34,7 @@ def test_definitions_spell_the_acronym_from_the_words_before_it() -> None:
             "(SAEs) find features. Pre-trained language models (PLMs) and low-rank "
             "adaptation (LoRA) too.")
     found = dict(definitions(text))
+    assert unpack(pack(definitions(text))) == definitions(text)  # as stored
     assert found["llm"] == ("large", "language", "models")
     assert found["moe"] == ("mixture", "of", "experts")
     assert found["3dgs"] == ("3d", "gaussian", "splatting")

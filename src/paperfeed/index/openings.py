@@ -1,6 +1,7 @@
 """The openings step of `paperfeed index`: each paper's title and first sentences in stems
-(store/stems.py), stored so a topic match reads a short row instead of stemming the abstract
-on every search page, digest and topic feed (rank/match.py)."""
+(store/stems.py) and the acronyms it defines (store/definitions.py), stored so a topic match
+reads a short row instead of stemming and parsing abstracts on every search page, digest and
+topic feed (rank/match.py, rank/acronyms.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import time
 from collections.abc import Callable
 
 from paperfeed.store import Store
+from paperfeed.store.definitions import pack, paper_definitions
+from paperfeed.store.shapes import Opening
 from paperfeed.store.stems import FORMAT, opening_stems
 
 BATCH = 2000
@@ -22,7 +25,8 @@ def derive_openings(store: Store, *, batch: int = BATCH, deadline: float | None 
     done, after = 0, None
     while (deadline is None or time.monotonic() < deadline) and (
             pending := store.pending_openings(FORMAT, limit=batch, after=after)):
-        store.put_openings(FORMAT, [(pid, opening_stems(title, abstract))
+        store.put_openings(FORMAT, [(pid, Opening(opening_stems(title, abstract),
+                                                  pack(paper_definitions(title, abstract))))
                                     for pid, title, abstract, _ in pending])
         done, after = done + len(pending), pending[-1][3]
         if progress is not None:

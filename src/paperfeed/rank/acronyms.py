@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from paperfeed.index.keyword_index import keyword_index_for
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery
-from paperfeed.store.terms import STOPWORDS, fold
+from paperfeed.store.definitions import Definition, definitions, paper_definitions, unpack
+from paperfeed.store.stems import FORMAT
+from paperfeed.store.terms import STOPWORDS
 
 READ = 40  # papers read for definitions
 SEEDS = 2  # the topic's rarest words that pick them
 SEEN = 2  # papers that must define an acronym the same way
 MIN_LETTERS = 3  # shorter acronyms (AD, SD) mean too many things
-MAX_LONG = 8  # words a long form may have
-_DEFINED = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9-]{1,9})\s*\)")
-_COMPOUND = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # a hyphenated compound may give one letter
 _lock = threading.Lock()
 _found: dict[tuple[str, str, tuple[str, ...]], Aliases] = {}
 
@@ -35,56 +34,6 @@ class Aliases:
 
     short: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     long: Mapping[tuple[str, ...], str] = field(default_factory=dict)
-
-
-def _letters(acronym: str) -> str | None:
-    """The letters of a written acronym (two capitals at least; a plural s dropped)."""
-    if sum(c.isupper() for c in acronym) < 2:
-        return None
-    if acronym.endswith("s") and sum(c.isupper() or c.isdigit() for c in acronym[:-1]) >= 2:
-        acronym = acronym[:-1]
-    return fold(acronym.replace("-", ""))
-
-
-def _spells(letters: str, parts: Sequence[str], first: bool = True) -> bool:
-    """Whether the parts, in order, spell letters: each content part gives its first letter
-    and maybe more of its letters in order (NeRF, 3DGS, SAE for sparse autoencoder), a stop
-    word may give none (MoE, SLAM)."""
-    if not parts:
-        return not letters
-    head, rest = parts[0], parts[1:]
-    if not first and head in STOPWORDS and _spells(letters, rest, False):
-        return True
-    if not letters or letters[0] != head[0]:
-        return False
-    return any(_within(letters[1:j], head[1:]) and _spells(letters[j:], rest, False)
-               for j in range(1, len(letters) + 1))
-
-
-def _within(letters: str, word: str) -> bool:
-    """Whether letters occur in word in order."""
-    found = iter(word)
-    return all(c in found for c in letters)
-
-
-def definitions(text: str) -> list[tuple[str, tuple[str, ...]]]:
-    """(acronym letters, long form's words) for each "long form (ACRONYM)" in text. A
-    hyphenated compound spells one letter or one per part ("pre-trained language models
-    (PLMs)", "mixture-of-experts (MoE)")."""
-    out = []
-    for found in _DEFINED.finditer(text):
-        letters = _letters(found.group(1))
-        if not letters:
-            continue
-        before = re.split(r"[()]", text[max(0, found.start() - 120):found.start()])[-1]
-        parts = _COMPOUND.findall(fold(before))[-MAX_LONG:]
-        for k in range(1, len(parts) + 1):
-            tail = parts[-k:]
-            words = [w for p in tail for w in p.split("-")]
-            if tail[0] not in STOPWORDS and (_spells(letters, words) or _spells(letters, tail)):
-                out.append((letters, tuple(words)))
-                break
-    return out
 
 
 def spelled_out(texts: Iterable[tuple[str, str]], acronyms: Sequence[str],
@@ -141,10 +90,10 @@ def aliases(store: Store, topic_words: Sequence[str], counts: Mapping[str, int],
 
 
 def _best_matches(store: Store, topic_words: Sequence[str],
-                  counts: Mapping[str, int]) -> dict[str, tuple[str, str]]:
-    """The topic's READ best keyword matches in the whole store by its SEEDS rarest words
-    (counts: papers per word), the papers most likely to define its acronyms: id ->
-    (title, abstract), best first."""
+                  counts: Mapping[str, int]) -> list[list[Definition]]:
+    """What the topic's READ best keyword matches in the whole store by its SEEDS rarest
+    words (counts: papers per word), the papers most likely to define its acronyms, define,
+    best first: as `paperfeed index` stored it with their openings, else read from them."""
     seeds = sorted((w for w in topic_words if counts.get(w)), key=lambda w: counts[w])[:SEEDS]
     ranked: list[tuple[str, float]] = []
     if seeds and (index := keyword_index_for(store)) is not None:  # a big archive's
@@ -152,18 +101,21 @@ def _best_matches(store: Store, topic_words: Sequence[str],
     elif seeds:
         ranked = store.keyword_search(TextQuery(any_of=tuple((w,) for w in seeds)), limit=READ)
     ids = [i for i, _ in ranked]
-    texts = store.texts(ids) if ids else {}
-    return {i: texts[i] for i in ids if i in texts}
+    stored = store.openings(FORMAT, ids) if ids else {}
+    unread = [i for i in ids if i not in stored]
+    texts = store.texts(unread) if unread else {}
+    return [unpack(stored[i].defines) if i in stored else paper_definitions(*texts[i])
+            for i in ids if i in stored or i in texts]
 
 
 def _aliases(store: Store, topic_words: Sequence[str], counts: Mapping[str, int],
              stem: Callable[[str], str]) -> Aliases:
-    texts = _best_matches(store, topic_words, counts)
-    if not texts:
+    papers = _best_matches(store, topic_words, counts)
+    if not papers:
         return Aliases()
-    found: Counter[tuple[str, tuple[str, ...]]] = Counter()
-    for title, abstract in texts.values():
-        found.update(set(definitions(f"{title}. {abstract}")))
+    found: Counter[Definition] = Counter()
+    for defined in papers:
+        found.update(set(defined))
     stems = {stem(w) for w in topic_words if w not in STOPWORDS}
     short: dict[str, tuple[str, ...]] = {}
     long: dict[tuple[str, ...], str] = {}
@@ -179,13 +131,14 @@ def _aliases(store: Store, topic_words: Sequence[str], counts: Mapping[str, int]
     return Aliases(short=short, long=long)
 
 
-def as_used(found: Aliases, seq: Sequence[str | None], title: str, abstract: str,
-            stem: Callable[[str], str]) -> Aliases:
+def as_used(found: Aliases, seq: Sequence[str | None],
+            defined: Callable[[], Iterable[Definition]], stem: Callable[[str], str]) -> Aliases:
     """found without the acronyms a paper defines otherwise (PLM: pretrained language
-    models in one paper, protein language models in another). seq: the paper's stems."""
+    models in one paper, protein language models in another). seq: the paper's stems;
+    defined: what it defines (store/definitions.py), asked only when seq has an acronym."""
     if not found.short or not found.short.keys() & set(seq):
         return found
     own = {stem(letters): tuple(stem(p) for p in parts if p not in STOPWORDS)
-           for letters, parts in definitions(f"{title}. {abstract}")}
+           for letters, parts in defined()}
     short = {a: form for a, form in found.short.items() if own.get(a, form) == form}
     return Aliases(short=short, long=found.long)

@@ -29,6 +29,9 @@ from paperfeed.rank.counts import paper_count
 from paperfeed.rank.query import parse_query
 from paperfeed.store import Store
 from paperfeed.store.base import Vectors
+from paperfeed.store.definitions import Definition, paper_definitions
+from paperfeed.store.definitions import unpack as unpack_definitions
+from paperfeed.store.shapes import Opening
 from paperfeed.store.stems import (
     FORMAT,
     OPENING,
@@ -149,7 +152,8 @@ def evidence(topic: Topic, paper: Text, similarity: float | None) -> Evidence:
     if not total:
         return Evidence(coverage=0.0, near=0.0, z=None)
     stems = tokens(paper.title, paper.abstract)
-    seq = places(topic, stems, as_used(topic.aliases, stems, paper.title, paper.abstract, stem))
+    seq = places(topic, stems, as_used(topic.aliases, stems, partial(
+        paper_definitions, paper.title, paper.abstract), stem))
     have = set().union(*(p for p in seq if p))
     coverage = sum(topic.weights[s] for s in have) / total
     opening = _opening(seq)
@@ -272,27 +276,25 @@ class Fit:
         first = opening(paper.abstract)
         if not has_all(self.needed, self.starts, paper.title, first):
             return False
-        return self._close(tokens(paper.title, first), lambda: paper)
+        return self._close(tokens(paper.title, first),
+                           partial(paper_definitions, paper.title, paper.abstract))
 
-    def stored(self, packed: str, similarity: float, paper: Callable[[], Text]) -> bool:
+    def stored(self, opening: Opening, similarity: float) -> bool:
         """The same answer, given a similarity, from the paper's opening as `paperfeed index`
-        stores it (store/stems.py opening_stems); paper: the paper, read only when one of
-        the topic's acronyms is in its opening (is it defined as the topic's?)."""
+        stores it (store/stems.py opening_stems, with what the paper defines)."""
         topic = self.topic
         if not topic.total or topic.scale is None or topic.scale.z(similarity) < FLOOR:
             return False
+        packed = opening.stems
         return all(any(n in packed for n in needles) for needles in self.needles) and \
-            self._close(unpack(packed), paper)
+            self._close(unpack(packed), partial(unpack_definitions, opening.defines))
 
-    def _close(self, stems: Sequence[str | None], paper: Callable[[], Text]) -> bool:
+    def _close(self, stems: Sequence[str | None],
+               defined: Callable[[], Iterable[Definition]]) -> bool:
         """Whether the topic's words are close together in one sentence of stems (the
-        opening's), acronyms counting as a paper uses them."""
+        opening's), acronyms counting as the paper defines them (defined)."""
         topic = self.topic
-        using = topic.aliases
-        if using.short and not using.short.keys().isdisjoint(stems):
-            text = paper()
-            using = as_used(using, stems, text.title, text.abstract, stem)
-        seq = places(topic, stems, using)
+        seq = places(topic, stems, as_used(topic.aliases, stems, defined, stem))
         return _near(topic.weights, seq, len(topic.weights) + SPAN) / topic.total >= NEAR
 
     @property
@@ -336,18 +338,12 @@ def _matching_ids(store: Store, topic: Topic, ids: Sequence[str], known: dict[st
     fits = Fit(topic)
     stored = store.openings(FORMAT, [i for i in ids if i in sims and i not in known]) \
         if fits.reads_openings and sims else {}
-
-    def text(pid: str) -> Text:
-        if pid not in known:
-            known.update((i, PaperText(i, *t)) for i, t in store.texts([pid]).items())
-        return known[pid]
-
     unread = [i for i in ids if i not in known and i not in stored]
     known.update((pid, PaperText(pid, *t)) for pid, t in store.texts(unread).items())
     out = set()
     for pid in ids:
         if pid in stored:
-            if fits.stored(stored[pid], sims[pid], partial(text, pid)):
+            if fits.stored(stored[pid], sims[pid]):
                 out.add(pid)
         elif pid in known and fits(known[pid], sims.get(pid)):
             out.add(pid)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from paperfeed.models import AuthorProfile, Card, Paper, Submission
-from paperfeed.store.shapes import PendingCursor
+from paperfeed.store.shapes import Opening, PendingCursor
 
 
 class CardStore(Protocol):
@@ -43,8 +43,8 @@ class CardStore(Protocol):
 
 
 class OpeningStore(Protocol):
-    """Per paper: the stems of its title and first sentences (store/stems.py), which a topic
-    match reads (rank/match.py)."""
+    """Per paper: the stems of its title and first sentences (store/stems.py) and the
+    acronyms it defines (store/definitions.py), which topic matches read (rank/match.py)."""
 
     def pending_openings(self, format_: int, *, limit: int, after: PendingCursor | None = None
                          ) -> list[tuple[str, str, str, PendingCursor]]:
@@ -55,12 +55,12 @@ class OpeningStore(Protocol):
 
     def count_pending_openings(self, format_: int) -> int: ...
 
-    def put_openings(self, format_: int, rows: Sequence[tuple[str, str]]) -> None:
-        """Store (paper id, stems) in format_, replacing what the papers had."""
+    def put_openings(self, format_: int, rows: Sequence[tuple[str, Opening]]) -> None:
+        """Store (paper id, opening) in format_, replacing what the papers had."""
         ...
 
-    def openings(self, format_: int, paper_ids: Sequence[str]) -> dict[str, str]:
-        """The stored stems of those papers that have them in format_."""
+    def openings(self, format_: int, paper_ids: Sequence[str]) -> dict[str, Opening]:
+        """The stored openings of those papers that have one in format_."""
         ...
 
 

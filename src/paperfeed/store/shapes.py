@@ -52,6 +52,14 @@ class ChangedPaper(NamedTuple):
         return self.modified_at, self.id
 
 
+class Opening(NamedTuple):
+    """A paper's opening as `paperfeed index` stores it (store/stems.py opening_stems) and
+    the acronyms the paper defines (store/definitions.py pack)."""
+
+    stems: str
+    defines: str
+
+
 @dataclass(frozen=True)
 class TextQuery:
     """A keyword query in neutral form (tokens, never syntax); each backend renders its own.

@@ -13,6 +13,7 @@ from itertools import filterfalse
 
 import Stemmer
 
+from paperfeed.store.definitions import MADE_WITH as DEFINITIONS_MADE_WITH
 from paperfeed.store.terms import STOPWORDS, spaced, words
 
 OPENING = 4  # sentences read for the topic's words: the title and the first three
@@ -133,8 +134,10 @@ def _beginning(spaced_words: str, begin: str) -> Iterator[str]:
         at = spaced_words.find(key, at + 1)
 
 
-# What stored openings were made with: rows of another format are made again, and read as if
-# missing meanwhile. Bump the leading number when sentence_stems or opening change.
+# What stored openings were made with (their definitions too): rows of another format are
+# made again, and read as if missing meanwhile. Bump the leading number when sentence_stems,
+# opening or definitions change.
 _MADE_WITH = ["2", str(OPENING), SENTENCE.pattern, _JOINED.pattern, *sorted(STOPWORDS),
-              *map(stem, ("running", "studies", "llms", "generalization", "attention"))]
+              *map(stem, ("running", "studies", "llms", "generalization", "attention")),
+              *DEFINITIONS_MADE_WITH]
 FORMAT = zlib.crc32(" ".join(_MADE_WITH).encode()) & 0x7FFFFFFF  # an INTEGER on both backends

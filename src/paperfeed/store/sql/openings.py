@@ -1,11 +1,11 @@
-"""The stems of each paper's opening (store/stems.py), stored by `paperfeed index` for topic
-matching, written once for both backends."""
+"""The stems of each paper's opening (store/stems.py) and the acronyms it defines, stored by
+`paperfeed index` for topic matching, written once for both backends."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from paperfeed.store.shapes import PendingCursor
+from paperfeed.store.shapes import Opening, PendingCursor
 from paperfeed.store.sql.base import SqlBase
 from paperfeed.store.sql.newest import cursor_of, newest_first
 
@@ -31,21 +31,22 @@ class Openings(SqlBase):
             return int(self.value(conn, f"SELECT count(*) {_JOINED} WHERE {_STALE}",
                                   [format_]))
 
-    def put_openings(self, format_: int, rows: Sequence[tuple[str, str]]) -> None:
+    def put_openings(self, format_: int, rows: Sequence[tuple[str, Opening]]) -> None:
         if not rows:
             return
         with self.writing() as conn:
-            self.run_many(conn, "INSERT INTO paper_openings (paper_id, format, stems) VALUES "
-                          "(?, ?, ?) ON CONFLICT (paper_id) DO UPDATE SET format = "
-                          "excluded.format, stems = excluded.stems",
-                          [(pid, format_, stems) for pid, stems in rows])
+            self.run_many(conn, "INSERT INTO paper_openings (paper_id, format, stems, defines) "
+                          "VALUES (?, ?, ?, ?) ON CONFLICT (paper_id) DO UPDATE SET format = "
+                          "excluded.format, stems = excluded.stems, defines = excluded.defines",
+                          [(pid, format_, o.stems, o.defines) for pid, o in rows])
 
-    def openings(self, format_: int, paper_ids: Sequence[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def openings(self, format_: int, paper_ids: Sequence[str]) -> dict[str, Opening]:
+        out: dict[str, Opening] = {}
         with self.reading() as conn:
             for chunk in self.dialect.chunks(list(dict.fromkeys(paper_ids))):
                 among, args = self.dialect.in_list("paper_id", chunk)
-                rows = self.run(conn, "SELECT paper_id, stems FROM paper_openings WHERE "
-                                f"format = ? AND {among}", [format_, *args]).fetchall()
-                out.update((str(r["paper_id"]), str(r["stems"])) for r in rows)
+                rows = self.run(conn, "SELECT paper_id, stems, defines FROM paper_openings "
+                                f"WHERE format = ? AND {among}", [format_, *args]).fetchall()
+                out.update((str(r["paper_id"]), Opening(str(r["stems"]), str(r["defines"])))
+                           for r in rows)
         return out
