@@ -159,3 +159,17 @@ def test_each_host_keeps_its_own_copy_of_one_database_s_index(
     here, there = keyword_index_for(indexed), keyword_index_for(indexed, other_host)
     assert here is not None and there is not None  # neither copy disowns the other
     assert len(here) == len(there) == 3
+
+
+def test_similar_papers_are_found_by_the_index_not_the_full_text(
+        indexed: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperfeed.rank.similar import similar
+
+    def full_text(*args: object, **kw: object) -> object:
+        raise AssertionError("a big archive's similar papers read the database's full text")
+
+    monkeypatch.setattr(indexed, "keyword_search", full_text)
+    monkeypatch.setattr(indexed, "match_counts", full_text)
+    found = [h.paper.id for h in similar(indexed, "2603.00001", limit=5)]
+    assert found[0] == "2603.00003"  # protein, the rarer shared word, first
+    assert "2603.00001" not in found

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from paperfeed.errors import NotFound
 from paperfeed.index.embedder import Embedder, paper_text
+from paperfeed.index.keyword_index import keyword_index_for
 from paperfeed.index.vectors import index_for
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.counts import paper_count
@@ -85,10 +86,7 @@ def similar_ranked(store: Store, paper: Paper, *, limit: int, embedder: Embedder
                    query: TextQuery = NO_FILTERS) -> list[tuple[str, float]]:
     """Gathers (id, score) of the papers most like paper (itself excluded) that pass query's
     filters: its nearest vectors fused with a full-text query of its salient words."""
-    picked = salient_words(store, paper)
-    counts = store.match_counts(picked, cap=KEYWORD_BUDGET + 1)
-    text = replace(query, any_of=word_groups(picked, counts)) if picked else query
-    keyword = dict(store.keyword_search(text, limit=DEPTH * KEYWORD_DEPTH)) if picked else {}
+    keyword = _keyword_side(store, salient_words(store, paper), query)
     index = index_for(store, embedder.name) if embedder is not None else None
     if embedder is None or index is None or not len(index):
         found = sorted(keyword.items(), key=lambda kv: -kv[1])
@@ -98,6 +96,20 @@ def similar_ranked(store: Store, paper: Paper, *, limit: int, embedder: Embedder
         dense.update(index.scores(vector, [pid for pid in keyword if pid not in dense]))
         found = convex(dense, keyword, weight=DENSE_WEIGHT)
     return [(pid, score) for pid, score in found if pid != paper.id][:limit]
+
+
+def _keyword_side(store: Store, picked: list[str], query: TextQuery) -> dict[str, float]:
+    """BM25 of the papers that share the salient words picked: from a big archive's keyword
+    index (its posting lists bound the work), else from the database's full text, the rare
+    words alone and the common ones as one group so no query reads a good part of it."""
+    if not picked:
+        return {}
+    limit = DEPTH * KEYWORD_DEPTH
+    if (index := keyword_index_for(store)) is not None:
+        return dict(index.candidates(picked, query, limit))
+    counts = store.match_counts(picked, cap=KEYWORD_BUDGET + 1)
+    return dict(store.keyword_search(replace(query, any_of=word_groups(picked, counts)),
+                                     limit=limit))
 
 
 def similar(store: Store, paper_id: str, *, limit: int = 10,
