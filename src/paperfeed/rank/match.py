@@ -247,8 +247,9 @@ class Fit:
     """evidence(topic, paper, similarity).matches for one topic, reading no more of each
     paper than the answer needs: given a similarity, its z-score, then the opening alone (the
     rest of a paper only counts when there is no similarity), the stems a match cannot do
-    without looked for first (required); without one, a topic with no acronyms needs only
-    which of its stems the paper has, not where."""
+    without looked for first (required), from the text or from the opening `paperfeed index`
+    stored (stored); without one, a topic with no acronyms needs only which of its stems the
+    paper has, not where."""
 
     def __init__(self, topic: Topic) -> None:
         self.topic = topic
