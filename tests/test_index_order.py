@@ -216,8 +216,11 @@ def test_index_command_shows_each_step_and_runs_again_as_a_no_op(tmp_path: Path)
     assert first.stdout.startswith("119 papers embedded") and "0 cards derived" in first.stdout
     second = paperfeed("index", "--model", "minilm-static-256", db=db)
     assert second.returncode == 0, second.stderr
-    for label in ("vectors", "spelling vocabulary", "cards and author keys", "term rows"):
+    for label in ("vectors", "openings in stems", "spelling vocabulary", "cards and author keys",
+                  "term rows"):
         assert label in second.stderr
     assert second.stdout.startswith("0 papers embedded") and "119 cards derived" in second.stdout
+    assert "119 papers' openings stored" in second.stdout
     third = paperfeed("index", "--model", "minilm-static-256", db=db)
     assert "0 cards derived" in third.stdout and "0 term rows stored" in third.stdout
+    assert "openings stored" not in third.stdout

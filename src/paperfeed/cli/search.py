@@ -128,7 +128,8 @@ def index_command(ctx: Context, model: str | None, limit: int | None, best_secon
     except ImportError:  # a base install: keyword search works; say how to get the rest
         with step_bars() as on_step:
             done = derive(ctx.store, steps=steps, on_step=on_step)
-        click.echo(f"{done.vocabulary_papers} papers added to the spelling vocabulary; "
+        click.echo(f"{done.openings} papers' openings stored for topic matches; "
+                   f"{done.vocabulary_papers} papers added to the spelling vocabulary; "
                    f"{done.cards} cards "
                    "derived (summary, keyphrases, authors). Semantic search is "
                    f"off: the model weights ({MODEL_PACKAGE}) are not installed, so search "
