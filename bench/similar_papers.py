@@ -6,7 +6,9 @@ keyword index; a small one from the database's full text (rare words alone, comm
 group). This runs both on the same random papers and judges their top 10 by a model the
 ranking did not use: the mean cosine of the paper and each similar paper by --judge-model's
 vectors (from --judge-db, a database holding them for the same papers), and the share with the
-paper's primary category. CPU per call is this process's time, both sides alternating.
+paper's primary category. CPU per call is this process's time, both sides alternating. The
+full text is run once per --budgets value (papers its rarer words may match before the
+commoner ones are asked together; rank/similar.py word_groups).
 
     python bench/similar_papers.py --db 99k.db --model minilm-static-256 \
         --judge-db corpus99k-minilm-l6-v2.db --judge-model minilm-l6-v2 --papers 200
@@ -30,18 +32,20 @@ from paperfeed.index.embedder import Embedder, load_embedder
 from paperfeed.index.keyword_index import keyword_index_for
 from paperfeed.index.vectors import index_for
 from paperfeed.rank import similar as similar_module
+from paperfeed.rank.search import READ_BUDGET
 from paperfeed.store import Store, open_store
 
 
 @contextmanager
-def full_text_only() -> Iterator[None]:
-    """similar_ranked as a store without a keyword index runs it."""
-    real = keyword_index_for
+def full_text_only(budget: int) -> Iterator[None]:
+    """similar_ranked as a store without a keyword index runs it, with this word budget."""
     setattr(similar_module, "keyword_index_for", lambda store: None)  # noqa: B010
+    setattr(similar_module, "READ_BUDGET", budget)  # noqa: B010
     try:
         yield
     finally:
-        setattr(similar_module, "keyword_index_for", real)  # noqa: B010
+        setattr(similar_module, "keyword_index_for", keyword_index_for)  # noqa: B010
+        setattr(similar_module, "READ_BUDGET", READ_BUDGET)  # noqa: B010
 
 
 def sample(db: Path, n: int, seed: int = 7) -> list[str]:
@@ -60,6 +64,8 @@ def main() -> None:
     ap.add_argument("--judge-db", type=Path, required=True)
     ap.add_argument("--judge-model", default="minilm-l6-v2")
     ap.add_argument("--papers", type=int, default=200)
+    ap.add_argument("--budgets", default=f"5000,{READ_BUDGET}",
+                    help="full-text word budgets to compare, comma-separated")
     args = ap.parse_args()
     store = open_store(f"sqlite:///{args.db}")
     if keyword_index_for(store) is None:
@@ -67,9 +73,11 @@ def main() -> None:
     embedder = load_embedder(args.model)
     judge = index_for(open_store(f"sqlite:///{args.judge_db}"), args.judge_model)
     ids = sample(args.db, args.papers)
+    sides: list[tuple[str, int | None]] = [("keyword index", None), *(
+        (f"full text, budget {int(b):,}", int(b)) for b in args.budgets.split(","))]
     for pid in ids[:5]:  # warm both sides' caches
         run(store, pid, embedder)
-        with full_text_only():
+        with full_text_only(READ_BUDGET):
             run(store, pid, embedder)
     rows: dict[str, dict[str, list[float]]] = {}
     for pid in ids:
@@ -77,11 +85,11 @@ def main() -> None:
         vector = judge.vector(pid)
         if paper is None or vector is None:
             continue
-        for side in ("keyword index", "full text"):
+        for side, budget in sides:
             for model in (embedder, None):
                 name = f"{side}, {'with vectors' if model else 'keyword side alone'}"
                 out = rows.setdefault(name, {"cosine": [], "category": [], "cpu": []})
-                with full_text_only() if side == "full text" else _nothing():
+                with full_text_only(budget) if budget else _nothing():
                     started = time.process_time()
                     found = run(store, pid, model)
                     out["cpu"].append((time.process_time() - started) * 1000)
@@ -92,7 +100,8 @@ def main() -> None:
                 out["category"].append(float(np.mean(cats)) if cats else 0.0)
     print(f"`python bench/similar_papers.py --db {args.db.name} --model {args.model} "
           f"--judge-db {args.judge_db.name} --judge-model {args.judge_model} --papers "
-          f"{args.papers}`: {len(rows['full text, with vectors']['cpu'])} papers; "
+          f"{args.papers} --budgets {args.budgets}`: "
+          f"{len(rows['keyword index, with vectors']['cpu'])} papers; "
           f"{platform.python_version()}, {_cpus()} CPUs\n")
     print(f"| similar papers (top 10) | mean {args.judge_model} cosine | same primary category "
           "| CPU ms per call (median) |")

@@ -23,7 +23,7 @@ from paperfeed.rank import search as rank_search
 from paperfeed.rank.evaluate import evaluate, load_judged
 from paperfeed.rank.foryou import for_you
 from paperfeed.rank.search import SearchFilters, search
-from paperfeed.rank.similar import similar
+from paperfeed.rank.similar import similar, word_groups
 from paperfeed.store import Store, open_store
 
 pytestmark = pytest.mark.slow
@@ -89,6 +89,17 @@ def test_semantic_results_respect_filters(indexed: Store, embedder: Embedder) ->
     papers = indexed.get_papers(with_code)
     assert papers and all(p.code_urls or p.github_repo for p in papers)
     assert "seed-001" not in top(indexed, "model immunization -hessian", embedder)
+
+
+def test_similar_papers_ask_the_full_text_for_rare_words_alone_within_a_budget() -> None:
+    counts = {"mamba": 40, "selective": 900, "state": 12_000, "space": 9_000, "models": 30_000}
+    words = ["models", "state", "space", "mamba", "selective"]
+    assert word_groups(words, counts, budget=20_000) == (
+        ("mamba",), ("selective",), ("space",), ("state", "models"))  # 9,940 alone, then together
+    assert word_groups(words, counts, budget=1_000) == (
+        ("mamba",), ("selective",), ("space", "state", "models"))
+    assert word_groups(["models", "mamba"], counts, budget=100) == (("mamba",),)  # one common
+    assert word_groups(["models"], counts, budget=100) == (("models",),)  # never none
 
 
 def test_similar_papers_share_the_topic(indexed: Store, embedder: Embedder) -> None:

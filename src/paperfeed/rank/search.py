@@ -37,7 +37,7 @@ DEPTH = 100  # candidates from each side before fusing
 MAX_DEPTH = 1000  # deepest page reachable
 DENSE_WEIGHT = 0.5  # share of the semantic score in hybrid (bench/relevance.py measures it)
 KEYWORD_DEPTH = 3  # the keyword side's candidates, in multiples of DEPTH
-KEYWORD_BUDGET = 5_000  # papers a word group may match (similar papers), an acronym be in
+KEYWORD_BUDGET = 5_000  # papers an acronym may be in
 READ_BUDGET = 20_000  # papers the full-text candidates of a query's rarer words may add up to
 CANDIDATES = 300  # full-text candidates scored with every query word (rank/bm25.py)
 CROWD = 10_000  # hybrid leaves out a word group whose rarest word is in more papers than this
@@ -126,7 +126,7 @@ def boosts(parsed: ParsedQuery, fixes: Mapping[str, str], known: Mapping[str, in
 
     Ranking reads every paper that has a pair, about as many as its rarer word's, so pairs
     are taken rarest first while those counts (matched) add up to at most PAIR_BUDGET, like rare
-    words under KEYWORD_BUDGET: two common words together ("language models") would cost
+    words under READ_BUDGET: two common words together ("language models") would cost
     more than they sort. An acronym counts when 1 to KEYWORD_BUDGET papers use it (known:
     vocabulary counts); one nobody uses is a coincidence of initials.
     """

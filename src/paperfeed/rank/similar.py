@@ -18,7 +18,7 @@ from paperfeed.models import Hit, Paper
 from paperfeed.rank.counts import paper_count
 from paperfeed.rank.fusion import convex
 from paperfeed.rank.hits import hits_for, nearest
-from paperfeed.rank.search import DENSE_WEIGHT, DEPTH, KEYWORD_BUDGET, KEYWORD_DEPTH
+from paperfeed.rank.search import DENSE_WEIGHT, DEPTH, KEYWORD_DEPTH, READ_BUDGET
 from paperfeed.store import Store
 from paperfeed.store.base import TextQuery, Vectors
 from paperfeed.store.terms import STOPWORDS, words
@@ -37,7 +37,7 @@ def word_groups(words: Sequence[str], counts: Mapping[str, int],
     little to the score; a single common word next to rare ones is left out. counts: papers
     matched per word (Store.match_counts).
     """
-    budget = KEYWORD_BUDGET if budget is None else budget
+    budget = READ_BUDGET if budget is None else budget
     rare: list[tuple[str, ...]] = []
     common: list[str] = []
     used = 0
@@ -107,7 +107,7 @@ def _keyword_side(store: Store, picked: list[str], query: TextQuery) -> dict[str
     limit = DEPTH * KEYWORD_DEPTH
     if (index := keyword_index_for(store)) is not None:
         return dict(index.candidates(picked, query, limit))
-    counts = store.match_counts(picked, cap=KEYWORD_BUDGET + 1)
+    counts = store.match_counts(picked, cap=READ_BUDGET + 1)
     return dict(store.keyword_search(replace(query, any_of=word_groups(picked, counts)),
                                      limit=limit))
 
