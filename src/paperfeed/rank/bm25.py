@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 
 import Stemmer
 
-from paperfeed.store.terms import idf
+from paperfeed.store.terms import idf, word_starts_with
 
 K1 = 0.9  # below the usual 1.2: covering more query words beats repeating one
 B = 0.75
@@ -57,14 +57,7 @@ def _found(text: str, prefixes: Sequence[str]) -> list[tuple[int, int]]:
     r"""(start, end) of each word of text that begins with a prefix, in order: what the regex
     r"\b(?:prefix|...)[^\W_]*" finds, by C string search (a regex tries every position of
     every candidate's text, much slower). A word has no start inside it, so none overlap."""
-    starts = set()
-    for prefix in prefixes:
-        at = text.find(prefix)
-        while at >= 0:
-            if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):  # a word starts
-                starts.add(at)
-            at = text.find(prefix, at + 1)
-    return [(start, _word_end(text, start)) for start in sorted(starts)]
+    return [(start, _word_end(text, start)) for start in sorted(word_starts_with(text, prefixes))]
 
 
 def _word_end(text: str, start: int) -> int:

@@ -51,6 +51,20 @@ def idf(df: int, total: int) -> float:
     return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
 
+def word_starts_with(text: str, prefixes: Iterable[str], not_after: str = "_") -> set[int]:
+    """Where in text a word begins with one of prefixes: each place a prefix is found that
+    follows no letter, digit or character of not_after. By C string search: a regex that
+    tries every position costs several times more."""
+    starts = set()
+    for prefix in prefixes:
+        at = text.find(prefix)
+        while at >= 0:
+            if at == 0 or not (text[at - 1].isalnum() or text[at - 1] in not_after):
+                starts.add(at)
+            at = text.find(prefix, at + 1)
+    return starts
+
+
 def spaced(text: str) -> str:
     """The folded words of text, each after a space (" " + " ".join(words(text))), for
     finding a word's beginning by substring search."""

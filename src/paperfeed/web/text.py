@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from paperfeed.plaintext import MATH as _MATH
 from paperfeed.safeurl import safe_url
+from paperfeed.store.terms import word_starts_with
 
 _MAX_FORMULAS = 200  # per text; the rest stays as written
 _ENTITY = re.compile(r"&#x([0-9A-Fa-f]{1,6});")
@@ -158,14 +159,8 @@ def mark_terms(html: str, terms: tuple[str, ...]) -> str:
     if not html.isascii() or not all(t.isascii() and _WORD.fullmatch(t) for t in kept):
         pattern = terms_pattern(terms)
         return pattern.sub(_MARK, html) if pattern is not None else html
-    low, starts = html.lower(), set()
-    for needle in (term.lower() for term in kept):
-        at = low.find(needle)
-        while at >= 0:
-            before = low[at - 1] if at else " "
-            if not (before.isalnum() or before in "_&#"):  # a word starts, not an entity
-                starts.add(at)
-            at = low.find(needle, at + 1)
+    starts = word_starts_with(html.lower(), (term.lower() for term in kept),
+                              not_after="_&#")  # a word, not an entity (&#x27;)
     pieces, done = [], 0
     for start in sorted(starts):  # a word has no start inside it: none overlap
         match = _WORD_REST.match(html, start)
