@@ -14,28 +14,17 @@ length per paper).
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-import Stemmer
-
+from paperfeed.store.stems import snowball
 from paperfeed.store.terms import idf, word_starts_with
 
 K1 = 0.9  # below the usual 1.2: covering more query words beats repeating one
 B = 0.75
 TITLE_WEIGHT = 2.0
 PAIR_WEIGHT = 0.75  # a typed pair found as typed, relative to its rarer word
-_local = threading.local()  # PyStemmer's stemmers are not thread-safe: one per thread
-
-
-def stem(word: str) -> str:
-    """The word's Snowball English stem."""
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = Stemmer.Stemmer("english")
-    found: str = stemmer.stemWord(word)
-    return found
+stem = snowball  # the words' Snowball English stems agree
 
 
 def _prefixes(words: Sequence[str]) -> tuple[list[str], dict[str, int]]:

@@ -25,17 +25,22 @@ _JOINED = re.compile(r"\w+(?:-\w+)+")
 _STOPPED = STOPWORDS.__contains__
 
 
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """Snowball English (as PostgreSQL's full text stems), and an acronym's plural as its
-    singular (llms -> llm), which Snowball keeps apart."""
-    if len(word) >= 4 and word.endswith("s") and not _VOWELS.intersection(word[:-1]):
-        word = word[:-1]
+def snowball(word: str) -> str:
+    """The word's Snowball English stem (as PostgreSQL's full text stems)."""
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
         stemmer = _local.stemmer = Stemmer.Stemmer("english")
     found: str = stemmer.stemWord(word)
     return found
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """snowball, and an acronym's plural as its singular (llms -> llm), which Snowball keeps
+    apart."""
+    if len(word) >= 4 and word.endswith("s") and not _VOWELS.intersection(word[:-1]):
+        word = word[:-1]
+    return snowball(word)
 
 
 def sentence_stems(title: str, abstract: str) -> tuple[str | None, ...]:
