@@ -8,7 +8,12 @@ the process's CPU time per request, which is steadier than wall time on a busy m
 The baselines in the same run are a page from the page cache and, where the database has
 a keyword index (index/keyword_index.py), as many other searches over the database's full
 text. Compare two trees by running the script from each, alternating (bench/RESULTS.md,
-"Uncached search CPU").
+"Uncached search CPU"; bench/search_cpu_ab.py does both in one run).
+
+The ceilings in the same run: the page's ranking alone (rank.search.search_ranked, as deep as
+a page), then with the match count (rank.search.search, match=True), each on searches of its
+own, so a goal in requests per second can be set against the most this machine's CPUs could
+serve if the page cost no more than its ranking (the last column: CPUs / CPU per request).
 
     python bench/search_cpu.py --db corpus.db --model minilm-static-256 --queries 100
 """
@@ -21,8 +26,10 @@ import platform
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).parent))
 from relevance import no_keyword_index
@@ -39,6 +46,18 @@ def per_request_ms(client: object, paths: list[str]) -> float:
     return (time.process_time() - start) / len(paths) * 1000
 
 
+def per_call_ms(call: Callable[[str], object], queries: list[str]) -> float:
+    """CPU milliseconds of this process per call(query)."""
+    start = time.process_time()
+    for query in queries:
+        call(query)
+    return (time.process_time() - start) / len(queries) * 1000
+
+
+def query_of(path: str) -> str:
+    return parse_qs(urlsplit(path).query)["q"][0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", required=True, help="a paperfeed SQLite database (not changed)")
@@ -50,7 +69,9 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from paperfeed.config import load_settings
+    from paperfeed.index.embedder import load_embedder
     from paperfeed.index.keyword_index import keyword_index_for
+    from paperfeed.rank.search import search, search_ranked
     from paperfeed.store import open_store
     from paperfeed.web.app import create_app
 
@@ -63,7 +84,13 @@ def main() -> None:
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     indexed = keyword_index_for(store) is not None  # then also timed without it (baseline)
     runs = [(mode, False) for mode in modes] + [(mode, True) for mode in modes if indexed]
-    paths = distinct_queries(db, args.queries * len(runs) + 10)
+    embedder = load_embedder(args.model)
+    parts: list[tuple[str, Callable[[str, str], object]]] = [
+        ("its ranking with the match count", lambda q, mode: search(
+            store, q, mode=mode, embedder=embedder, match=True)),
+        ("its ranking alone", lambda q, mode: search_ranked(
+            store, q, mode=mode, need=20, embedder=embedder))]
+    paths = distinct_queries(db, args.queries * (len(runs) + len(parts) * len(modes)) + 10)
     rows = []
     with TestClient(create_app(settings, store)) as client:
         for path in paths[:10]:  # warm up: vectors loaded, calibration drawn, templates built
@@ -77,16 +104,26 @@ def main() -> None:
             name = f"search page, {mode}, distinct queries" + \
                 (", no keyword index (baseline)" if baseline else "")
             rows.append((name, ms, ms / cached))
+        n = len(runs)
+        for mode in modes:
+            for part, call in parts:
+                chunk = paths[10 + n * args.queries:10 + (n + 1) * args.queries]
+                ms = per_call_ms(lambda q, mode=mode, call=call: call(q, mode),  # type: ignore[misc]
+                                 [query_of(p) for p in chunk])
+                rows.append((f"search page, {mode}: {part} (in process, no page)", ms, ms / cached))
+                n += 1
     load = os.getloadavg()[0]
     print(f"`python bench/search_cpu.py --db {db.name} --model {args.model} --queries "
           f"{args.queries}`: {papers:,} papers; {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; load average "
           f"{load:.1f} at the end.\n")
-    print("| request | CPU ms per request | vs a cached page |")
-    print("|---|---:|---:|")
-    print(f"| home page from the page cache (baseline) | {cached:.2f} | 1.0x |")
+    cpus = os.cpu_count() or 1
+    print(f"| request | CPU ms per request | vs a cached page | requests/s {cpus} CPUs allow |")
+    print("|---|---:|---:|---:|")
+    print(f"| home page from the page cache (baseline) | {cached:.2f} | 1.0x | "
+          f"{cpus * 1000 / cached:,.0f} |")
     for name, ms, ratio in rows:
-        print(f"| {name} | {ms:.1f} | {ratio:.0f}x |")
+        print(f"| {name} | {ms:.1f} | {ratio:.0f}x | {cpus * 1000 / ms:,.0f} |")
 
 
 if __name__ == "__main__":
