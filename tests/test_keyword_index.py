@@ -85,6 +85,23 @@ def test_papers_found_another_way_get_the_score_the_candidates_would_give_them(
     assert index.scores(["unheard"], ids) == dict.fromkeys(ids, 0.0)
 
 
+def test_a_word_in_most_papers_is_left_out_when_the_rarer_ones_fill_the_candidates(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    titles = ["Protein models", "Graph models", "Sparse models", "Protein folding"]
+    store.upsert_papers([paper(n, title) for n, title in enumerate(titles, 1)])
+    assert update_keyword_index(store, threshold=0) == 4
+    index = keyword_index_for(store)
+    assert index is not None
+    words = ["protein", "models"]  # "models": 3 of 4 papers, the most postings, least weight
+    every = {"2603.00001", "2603.00002", "2603.00003", "2603.00004"}
+    assert {pid for pid, _ in index.candidates(words, TextQuery(), 10)} == every  # too few
+    monkeypatch.setattr(keyword_index, "MAX_CANDIDATES", 2)  # protein's papers fill them
+    ranked = dict(index.candidates(words, TextQuery(), 10))
+    assert set(ranked) == {"2603.00001", "2603.00004"}
+    assert index.scores(words, [*ranked, "2603.00002"]) == {**ranked, "2603.00002": 0.0}
+    assert len(index.candidates(["models"], TextQuery(), 10)) == 2  # alone, it is asked
+
+
 def test_a_new_paper_scores_the_same_in_the_tail_as_in_the_files(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keyword_layout, "SETTLE_SECONDS", 0)  # the tail: new papers only

@@ -3,10 +3,10 @@ proposes search's full-text candidates in a big archive.
 
 FTS5 and PostgreSQL's tsvector read and score every paper a query's words are in, so their
 cost grows with the archive, and search had to leave words out to stay in budget. tantivy
-answers the OR of every query word with block-max WAND: it reads only the postings that can
-still reach the top k. Keyword search rescores the candidates with rank/bm25.py, as the
-database's; hybrid takes the index's scores as they are (scores: the same BM25 for papers the
-dense side found), which reads no paper's text.
+answers the OR of the query's words from compressed postings, several times faster, though
+through its Python binding without block-max WAND (see COMMON). Keyword search rescores the
+candidates with rank/bm25.py, as the database's; hybrid takes the index's scores as they
+are (scores: the same BM25 for papers the dense side found), which reads no paper's text.
 
 The index lives in a directory under the cache directory, named after the store (like the
 vector graph), with a mark file saying which store it belongs to and how far it has got.
@@ -55,6 +55,13 @@ TAIL = 20_000  # papers changed after the mark that a web process indexes in mem
 BATCH = 20_000  # papers per committed batch of the index step
 WRITER_HEAP = 128_000_000  # bytes tantivy's writer buffers before it writes a segment
 MAX_CANDIDATES = 2_000
+# A query leaves out a word in more of the papers than this when its rarer ones fill the
+# candidates (MAX_CANDIDATES papers between them): their papers outrank the word's alone. The
+# Python binding collects hits through a MultiCollector, which never prunes by block-max
+# WAND, so a search costs every posting of its words; a word in most papers ("models") costs
+# most while its weight (idf) is least. Elasticsearch's cutoff_frequency did the same before
+# Lucene pruned.
+COMMON = 0.5
 LOOK_SECONDS = 2.0  # how often a web process reads the mark for the index step's commits
 
 log = logging.getLogger(__name__)
@@ -219,7 +226,21 @@ class KeywordIndex:
         return out
 
     def _tokens(self, words: Sequence[str]) -> list[str]:
-        return list(dict.fromkeys(self.analyzer.analyze(" ".join(words))))
+        """The index's terms for words, without those in more than COMMON of the papers
+        when the rarer ones are in enough papers to fill the most candidates asked (see
+        COMMON): a search then finds as many papers as with every word."""
+        tokens = list(dict.fromkeys(self.analyzer.analyze(" ".join(words))))
+        if len(tokens) < 2:
+            return tokens
+        searchers = self._searchers()
+        papers = sum(s.num_docs for s in searchers)
+        counts = {t: sum(s.doc_freq("body", t) for s in searchers) for t in tokens}
+        rare = [t for t in tokens if counts[t] <= COMMON * papers]
+        return rare if sum(counts[t] for t in rare) >= MAX_CANDIDATES else tokens
+
+    def _searchers(self) -> list[tantivy.Searcher]:
+        """The files' searcher and the tail's (when there is one): the whole archive."""
+        return [i.searcher() for i in (self._main, self._tail[0]) if i is not None]
 
     @staticmethod
     def _hits(index: tantivy.Index, query: tantivy.Query, limit: int) -> list[tuple[str, float]]:
@@ -230,7 +251,7 @@ class KeywordIndex:
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
         """Papers per word (its stem), in the files and the tail: what the database's full
         text would count, without reading a posting list."""
-        searchers = [i.searcher() for i in (self._main, self._tail[0]) if i is not None]
+        searchers = self._searchers()
         return {w: sum(s.doc_freq("body", t) for s in searchers for t in self.analyzer.analyze(w))
                 for w in words}
 
