@@ -237,10 +237,8 @@ def matching(store: Store, topic: Topic, papers: Iterable[Text],
              embedder: Embedder | None = None) -> set[str]:
     """Gathers the ids of the papers that match the topic (their similarities from the
     model's index)."""
-    papers = list(papers)
-    sims = similarities(store, topic, [p.id for p in papers], embedder)
-    fits = Fit(topic)
-    return {p.id for p in papers if fits(p, sims.get(p.id))}
+    known: dict[str, Text] = {p.id: p for p in papers}
+    return _matching_ids(store, topic, list(known), known, embedder)
 
 
 class Fit:
@@ -337,10 +335,11 @@ def _matching_ids(store: Store, topic: Topic, ids: Sequence[str], known: dict[st
     read, by id; the rest are read here)."""
     sims = similarities(store, topic, ids, embedder)
     fits = Fit(topic)
-    stored = store.openings(FORMAT, [i for i in ids if i in sims and i not in known]) \
-        if fits.reads_openings and sims else {}
+    wanted = [i for i in ids if i in sims and i not in known] if fits.reads_openings else []
+    stored = store.openings(FORMAT, wanted) if wanted else {}
     unread = [i for i in ids if i not in known and i not in stored]
-    known.update((pid, PaperText(pid, *t)) for pid, t in store.texts(unread).items())
+    if unread:
+        known.update((pid, PaperText(pid, *t)) for pid, t in store.texts(unread).items())
     out = set()
     for pid in ids:
         if pid in stored:
