@@ -92,24 +92,26 @@ def main() -> None:
             store, q, mode=mode, need=20, embedder=embedder))]
     paths = distinct_queries(db, args.queries * (len(runs) + len(parts) * len(modes)) + 10)
     rows = []
+
+    def chunk(n: int) -> list[str]:  # every run its own queries: no run reuses caches
+        return paths[10 + n * args.queries:10 + (n + 1) * args.queries]
+
     with TestClient(create_app(settings, store)) as client:
         for path in paths[:10]:  # warm up: vectors loaded, calibration drawn, templates built
             client.get(path)
         client.get("/")
         cached = per_request_ms(client, ["/"] * 500)
-        for n, (mode, baseline) in enumerate(runs):  # every run its own queries: no run
-            chunk = paths[10 + n * args.queries:10 + (n + 1) * args.queries]  # reuses caches
+        for n, (mode, baseline) in enumerate(runs):
             with no_keyword_index() if baseline else nullcontext():
-                ms = per_request_ms(client, [f"{p}&mode={mode}" for p in chunk])
+                ms = per_request_ms(client, [f"{p}&mode={mode}" for p in chunk(n)])
             name = f"search page, {mode}, distinct queries" + \
                 (", no keyword index (baseline)" if baseline else "")
             rows.append((name, ms, ms / cached))
         n = len(runs)
         for mode in modes:
             for part, call in parts:
-                chunk = paths[10 + n * args.queries:10 + (n + 1) * args.queries]
                 ms = per_call_ms(lambda q, mode=mode, call=call: call(q, mode),  # type: ignore[misc]
-                                 [query_of(p) for p in chunk])
+                                 [query_of(p) for p in chunk(n)])
                 rows.append((f"search page, {mode}: {part} (in process, no page)", ms, ms / cached))
                 n += 1
     load = os.getloadavg()[0]
